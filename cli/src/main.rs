@@ -1,0 +1,160 @@
+//! `mlm`: the command-line face of the commission engine.
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use mlm_engine::period::Period;
+use mlm_engine::{Format, InputErrors, Run, Scenario};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mlm", version, about = "Commission engine for direct-selling companies on BigCommerce")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute the statements of a scenario (spec §16) and print them as JSON.
+    Simulate {
+        /// Scenario file, YAML or JSON (`.json`).
+        scenario: PathBuf,
+        /// Print only this period (`2026-11`, or `2026-W05` for weekly plans).
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Generate a seeded synthetic scenario (JSON) for benchmarks and tests.
+    Gen {
+        #[arg(long, default_value_t = 100)]
+        distributors: usize,
+        #[arg(long, default_value_t = 500)]
+        orders: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Calendar months the orders span.
+        #[arg(long, default_value_t = 2)]
+        months: u32,
+        /// Share of orders refunded, in percent.
+        #[arg(long, default_value_t = 4)]
+        refund_percent: u32,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// An input problem: reported on stderr line by line, exit code 2.
+struct Invalid(String, InputErrors);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate { scenario, period } => simulate(&scenario, period.as_deref()),
+        Command::Gen { distributors, orders, seed, months, refund_percent, out } => {
+            let p = mlm_scenario_gen::Params { distributors, orders, seed, months, refund_percent };
+            gen(&p, out.as_deref()).map_err(Err)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Ok(Invalid(file, errors))) => {
+            for e in &errors.0 {
+                eprintln!("error: {file}: {e}");
+            }
+            ExitCode::from(2)
+        }
+        Err(Err(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn spinner(msg: &'static str) -> ProgressBar {
+    // indicatif draws nothing when stderr is not a terminal.
+    let pb = ProgressBar::new_spinner().with_message(msg);
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+fn load(path: &Path) -> Result<Result<Scenario, Invalid>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut load_plan = |name: &str| -> Result<(String, Format), String> {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p)
+            .map(|t| (t, Format::from_path(name)))
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let file = path.display().to_string();
+    Ok(Scenario::from_text(&text, Format::from_path(&file), &mut load_plan).map_err(|e| Invalid(file, e)))
+}
+
+fn simulate(path: &Path, only: Option<&str>) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let pb = spinner("reading scenario");
+    let scenario = load(path).map_err(Err)?.map_err(Ok)?;
+    pb.set_message("checking references and valuing orders");
+    let file = path.display().to_string();
+    let run = Run::prepare(&scenario).map_err(|e| Ok(Invalid(file.clone(), e)))?;
+    drop(scenario);
+    let periods = run.periods();
+    let only = match only {
+        None => None,
+        Some(p) => {
+            let period = Period::parse(run.plan.period, p)
+                .map_err(|m| Ok(Invalid(file.clone(), InputErrors::one("--period".into(), m))))?;
+            if !periods.contains(&period) {
+                let span = match (periods.first(), periods.last()) {
+                    (Some(a), Some(b)) => format!("the run covers {a} to {b}"),
+                    _ => "the run has no periods".to_string(),
+                };
+                return Err(Ok(Invalid(
+                    file,
+                    InputErrors::one("--period".into(), format!("{p} is not a period of this run: {span}")),
+                )));
+            }
+            Some(period)
+        }
+    };
+    pb.finish_and_clear();
+    let bar = ProgressBar::new(periods.len() as u64)
+        .with_style(ProgressStyle::with_template("closing {pos}/{len} periods {bar:30} {elapsed}").expect("template"));
+    let explain = run.explain();
+    let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut io = explain.write_header(&mut out, &run.warnings);
+    let mut first = true;
+    run.close_all(|st| {
+        bar.inc(1);
+        if io.is_ok() && only.is_none_or(|p| p == st.period) {
+            if !first {
+                io = out.write_all(b",\n");
+            }
+            first = false;
+            io = io
+                .as_ref()
+                .map_err(|_| std::io::ErrorKind::Other.into())
+                .and_then(|_| explain.write_period(&mut out, st));
+        }
+        io.is_ok() && only.is_none_or(|p| st.period < p)
+    });
+    bar.finish_and_clear();
+    io.and_then(|_| explain.write_footer(&mut out)).and_then(|_| out.flush()).map_err(|e| Err(e.into()))
+}
+
+fn gen(p: &mlm_scenario_gen::Params, out: Option<&Path>) -> Result<()> {
+    if p.distributors == 0 {
+        bail!("--distributors must be at least 1");
+    }
+    let scenario = mlm_scenario_gen::generate(p);
+    match out {
+        Some(path) => {
+            let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            scenario.write_json(BufWriter::with_capacity(1 << 20, f))?;
+        }
+        None => scenario.write_json(BufWriter::with_capacity(1 << 20, std::io::stdout().lock()))?,
+    }
+    Ok(())
+}

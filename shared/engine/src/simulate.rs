@@ -1,0 +1,218 @@
+//! A whole run (`mlm simulate`): resolve the scenario's references, then close every period in
+//! order, carrying binary volume and balances forward (spec §2).
+
+use crate::book::{attribute, Book, Catalog, NewOrder, RefundAsk};
+use crate::close::{close_period, Carry, Context, Paid, PeriodStatement};
+use crate::error::{InputError, InputErrors};
+use crate::genealogy::Network;
+use crate::period::Period;
+use crate::plan::Plan;
+use crate::scenario::{RefundWhat, Scenario};
+use crate::statement::Explain;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+/// A scenario with every reference resolved: ready to close.
+pub struct Run {
+    pub plan: Plan,
+    pub net: Network,
+    pub book: Book,
+    /// One per order line whose SKU is not in the catalog (spec §3).
+    pub warnings: Vec<String>,
+}
+
+enum Buyer {
+    Distributor(u32),
+    Customer(Option<u32>),
+}
+
+impl Run {
+    /// Checks every reference of the scenario (spec §4, §8, §16) and values its orders.
+    pub fn prepare(s: &Scenario) -> Result<Run, InputErrors> {
+        let plan = s.plan.clone();
+        let mut errors: Vec<InputError> = Vec::new();
+        let mut err = |path: String, message: String| errors.push(InputError { path, message });
+
+        // Distributors, in enrollment order.
+        let first_seen: HashMap<&str, usize> =
+            s.distributors.iter().enumerate().rev().map(|(i, d)| (d.id.as_str(), i)).collect();
+        let mut net = Network::new(&plan);
+        let mut last_joined = None;
+        for (i, d) in s.distributors.iter().enumerate() {
+            if last_joined.is_some_and(|t| d.joined_at < t) {
+                err(
+                    format!("distributors[{i}].joined_at"),
+                    "must not be earlier than the previous distributor's".into(),
+                );
+            }
+            last_joined = Some(d.joined_at);
+            let mut sponsor = d.sponsor.as_deref();
+            if let Some(sp) = sponsor {
+                if net.get(sp).is_none() {
+                    let msg = match first_seen.get(sp) {
+                        Some(_) => format!("sponsor {sp:?} must appear before the distributors it sponsors"),
+                        None => format!("unknown distributor {sp:?}"),
+                    };
+                    err(format!("distributors[{i}].sponsor"), msg);
+                    sponsor = None;
+                }
+            }
+            let placement = d.placement.as_ref().map(|p| (p.parent.as_str(), p.leg));
+            match net.add(&d.id, sponsor, placement) {
+                Ok(_) => {}
+                Err(e) if e.field == "id" => err(format!("distributors[{i}].id"), e.message),
+                Err(e) => {
+                    err(format!("distributors[{i}].{}", e.field), e.message);
+                    // Enroll it anyway so that later records referring to it are still checked.
+                    let _ = net.add(&d.id, sponsor, None);
+                }
+            }
+        }
+
+        // Customers: never a distributor's id.
+        let mut customers: HashMap<&str, Option<u32>> = HashMap::new();
+        for (i, c) in s.customers.iter().enumerate() {
+            if net.get(&c.id).is_some() {
+                err(format!("customers[{i}].id"), format!("{:?} is already a distributor's id", c.id));
+            } else if customers.contains_key(c.id.as_str()) {
+                err(format!("customers[{i}].id"), format!("duplicate customer id {:?}", c.id));
+            }
+            let referrer = c.referrer.as_deref().and_then(|r| {
+                let d = net.get(r);
+                if d.is_none() {
+                    err(format!("customers[{i}].referrer"), format!("unknown distributor {r:?}"));
+                }
+                d
+            });
+            customers.entry(c.id.as_str()).or_insert(referrer);
+        }
+
+        let mut catalog = Catalog::default();
+        for (i, item) in s.catalog.iter().enumerate() {
+            if let Err(m) = catalog.add(item.clone()) {
+                err(format!("catalog[{i}].sku"), m);
+            }
+        }
+
+        // Orders.
+        let mut book = Book::new(plan.period, &plan.currency, catalog);
+        let mut warnings = Vec::new();
+        let mut seen_orders = HashSet::new();
+        for (i, o) in s.orders.iter().enumerate() {
+            if !seen_orders.insert(o.id) {
+                err(format!("orders[{i}].id"), format!("duplicate order id {}", o.id));
+                continue;
+            }
+            let buyer = match o.buyer.as_deref() {
+                None => Some(Buyer::Customer(None)),
+                Some(b) => match (net.get(b), customers.get(b)) {
+                    (Some(d), _) => Some(Buyer::Distributor(d)),
+                    (None, Some(r)) => Some(Buyer::Customer(*r)),
+                    (None, None) => {
+                        err(
+                            format!("orders[{i}].buyer"),
+                            format!("unknown buyer {b:?} (neither a distributor nor a customer)"),
+                        );
+                        None
+                    }
+                },
+            };
+            let referrer = o.referrer.as_deref().and_then(|r| {
+                let d = net.get(r);
+                if d.is_none() {
+                    err(format!("orders[{i}].referrer"), format!("unknown distributor {r:?}"));
+                }
+                d
+            });
+            let exchange_rate = match (&o.currency, o.exchange_rate) {
+                (Some(c), _) if *c == plan.currency => Decimal::ONE,
+                (None, _) => Decimal::ONE,
+                (Some(_), Some(x)) => x,
+                (Some(c), None) => {
+                    err(
+                        format!("orders[{i}].exchange_rate"),
+                        format!("is required for an order in {c} (the plan's currency is {})", plan.currency),
+                    );
+                    Decimal::ONE
+                }
+            };
+            for (j, l) in o.lines.iter().enumerate() {
+                if book.catalog.get(&l.sku).is_none() {
+                    warnings.push(format!("orders[{i}].lines[{j}].sku: unknown SKU {:?}", l.sku));
+                }
+            }
+            let Some(buyer) = buyer else { continue };
+            let (credited, category) = match buyer {
+                Buyer::Distributor(d) => attribute(Some(d), false, None, referrer),
+                Buyer::Customer(r) => attribute(None, o.buyer.is_some(), r, referrer),
+            };
+            book.add_order(NewOrder {
+                id: o.id,
+                buyer: credited,
+                category,
+                placed_at: o.placed_at,
+                tie: i as u64,
+                exchange_rate,
+                lines: o.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price)).collect(),
+            })
+            .expect("order ids checked above");
+        }
+
+        // Refunds, applied in (at, input order).
+        let mut order_refunds: Vec<usize> = (0..s.refunds.len()).collect();
+        order_refunds.sort_by_key(|&i| (s.refunds[i].at, i));
+        for i in order_refunds {
+            let r = &s.refunds[i];
+            let Some(&oi) = book.index.get(&r.order) else {
+                if !s.orders.iter().any(|o| o.id == r.order) {
+                    err(format!("refunds[{i}].order"), format!("unknown order {}", r.order));
+                }
+                continue;
+            };
+            let ask = match &r.what {
+                RefundWhat::Full => RefundAsk::Full,
+                RefundWhat::Lines(lines) => {
+                    RefundAsk::Lines(lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect())
+                }
+            };
+            if let Err(e) = book.add_refund(oi, r.at, i as u64, ask) {
+                err(format!("refunds[{i}].{}", e.field), e.message);
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(Run { plan, net, book, warnings })
+        } else {
+            Err(InputErrors(errors))
+        }
+    }
+
+    pub fn periods(&self) -> Vec<Period> {
+        self.book.periods()
+    }
+
+    pub fn explain(&self) -> Explain<'_> {
+        Explain { plan: &self.plan, net: &self.net, book: &self.book }
+    }
+
+    /// Closes every period of the run in order, handing each statement to `each` (which may
+    /// stop the run by returning `false`).
+    pub fn close_all(&self, mut each: impl FnMut(&PeriodStatement) -> bool) {
+        let cx = Context::new(&self.plan, &self.net, &self.book);
+        let orders = self.book.orders_by_time();
+        let late = self.book.late_refunds_by_time();
+        let (mut oi, mut li) = (0, 0);
+        let mut carry = Carry::new(self.net.len());
+        let mut paid = Paid::new();
+        for period in self.periods() {
+            let o_end = oi + orders[oi..].partition_point(|&o| self.book.orders[o as usize].period == period);
+            let l_end = li + late[li..].partition_point(|&r| self.book.refunds[r as usize].period == period);
+            let st = close_period(&cx, &self.book, period, &orders[oi..o_end], &late[li..l_end], &carry, &mut paid);
+            (oi, li) = (o_end, l_end);
+            if !each(&st) {
+                return;
+            }
+            carry = st.carry_out;
+        }
+    }
+}
