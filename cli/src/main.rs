@@ -98,8 +98,8 @@ fn simulate(path: &Path, only: Option<&str>) -> Result<(), Result<Invalid, anyho
     let scenario = load(path).map_err(Err)?.map_err(Ok)?;
     pb.set_message("checking references and valuing orders");
     let file = path.display().to_string();
-    let run = Run::prepare(&scenario).map_err(|e| Ok(Invalid(file.clone(), e)))?;
-    drop(scenario);
+    let run = Run::prepare(scenario).map_err(|e| Ok(Invalid(file.clone(), e)))?;
+
     let periods = run.periods();
     let only = match only {
         None => None,

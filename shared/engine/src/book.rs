@@ -11,7 +11,7 @@ use crate::num::{div_round, mul_round};
 use crate::period::{Period, PeriodKind, Timestamp};
 use crate::scenario::CatalogItem;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Who an order's volume belongs to (spec §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl Value {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     items: Vec<CatalogItem>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 impl Catalog {
@@ -86,7 +86,8 @@ pub const UNKNOWN_SKU: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 pub struct BookLine {
-    pub sku: String,
+    /// Interned SKU ([`Book::sku`]).
+    pub sku: u32,
     pub item: u32,
     pub quantity: u32,
     pub unit_price: Decimal,
@@ -107,11 +108,11 @@ pub struct BookOrder {
     pub credited: u32,
     pub category: Category,
     pub exchange_rate: Decimal,
-    pub lines: Vec<BookLine>,
+    /// Its lines: `Book::lines[lines.0 .. lines.0 + lines.1]`. One flat array for all orders
+    /// keeps a five-million-order book compact.
+    lines: (u32, u32),
     /// The order as its own period counts it (spec §3: in-period refunds already removed).
     pub value: Value,
-    /// Refunds of this order, in application order (indices into [`Book::refunds`]).
-    pub refunds: Vec<u32>,
 }
 
 /// What a refund asks for.
@@ -127,7 +128,6 @@ pub struct RefundRecord {
     pub at: Timestamp,
     pub tie: u64,
     pub period: Period,
-    pub ask: RefundAsk,
     /// The value this record removes (spec §3), once applied.
     pub removed: Value,
     /// In a later period than the order's: booked as clawbacks (spec §12).
@@ -150,8 +150,15 @@ pub struct Book {
     pub currency: String,
     pub catalog: Catalog,
     pub orders: Vec<BookOrder>,
-    pub index: HashMap<i64, u32>,
+    pub index: FxHashMap<i64, u32>,
+    lines: Vec<BookLine>,
+    skus: Vec<String>,
+    sku_index: FxHashMap<String, u32>,
     pub refunds: Vec<RefundRecord>,
+    /// What each refund asks for (parallel to `refunds`).
+    asks: Vec<Ask>,
+    /// Refunds of each refunded order, in application order.
+    refunds_of: FxHashMap<u32, Vec<u32>>,
 }
 
 /// An order as it arrives, before attribution.
@@ -162,7 +169,8 @@ pub struct NewOrder<'a> {
     pub placed_at: Timestamp,
     pub tie: u64,
     pub exchange_rate: Decimal,
-    pub lines: Vec<(&'a str, u32, Decimal)>,
+    /// `(sku, quantity, net unit price)`.
+    pub lines: &'a mut dyn Iterator<Item = (&'a str, u32, Decimal)>,
 }
 
 impl Book {
@@ -172,9 +180,45 @@ impl Book {
             currency: currency.to_string(),
             catalog,
             orders: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
+            lines: Vec::new(),
+            skus: Vec::new(),
+            sku_index: FxHashMap::default(),
             refunds: Vec::new(),
+            asks: Vec::new(),
+            refunds_of: FxHashMap::default(),
         }
+    }
+
+    /// Room for `orders` more orders of about `lines` lines in all.
+    pub fn reserve(&mut self, orders: usize, lines: usize) {
+        self.orders.reserve(orders);
+        self.index.reserve(orders);
+        self.lines.reserve(lines);
+    }
+
+    fn intern(&mut self, sku: &str) -> u32 {
+        if let Some(&i) = self.sku_index.get(sku) {
+            return i;
+        }
+        let i = self.skus.len() as u32;
+        self.skus.push(sku.to_string());
+        self.sku_index.insert(sku.to_string(), i);
+        i
+    }
+
+    pub fn sku(&self, interned: u32) -> &str {
+        &self.skus[interned as usize]
+    }
+
+    pub fn lines_of(&self, order: u32) -> &[BookLine] {
+        let (start, len) = self.orders[order as usize].lines;
+        &self.lines[start as usize..(start + len) as usize]
+    }
+
+    /// Refunds of `order`, in application order.
+    pub fn refunds_of(&self, order: u32) -> &[u32] {
+        self.refunds_of.get(&order).map_or(&[], Vec::as_slice)
     }
 
     /// Adds an order; `Err` when its id is taken.
@@ -182,20 +226,16 @@ impl Book {
         if self.index.contains_key(&o.id) {
             return Err(format!("duplicate order id {}", o.id));
         }
-        let lines: Vec<BookLine> = o
-            .lines
-            .into_iter()
-            .map(|(sku, quantity, unit_price)| BookLine {
-                item: self.catalog.get(sku).unwrap_or(UNKNOWN_SKU),
-                sku: sku.to_string(),
-                quantity,
-                unit_price,
-                remaining: quantity,
-                counted: quantity,
-            })
-            .collect();
+        let start = self.lines.len();
+        let mut value = Value::default();
+        for (sku, quantity, unit_price) in o.lines {
+            let item = self.catalog.get(sku).unwrap_or(UNKNOWN_SKU);
+            value.add(self.catalog.line_value(item, quantity, unit_price, o.exchange_rate));
+            let sku = self.intern(sku);
+            self.lines.push(BookLine { sku, item, quantity, unit_price, remaining: quantity, counted: quantity });
+        }
         let idx = self.orders.len() as u32;
-        let mut order = BookOrder {
+        self.orders.push(BookOrder {
             id: o.id,
             placed_at: o.placed_at,
             tie: o.tie,
@@ -203,12 +243,9 @@ impl Book {
             credited: o.buyer,
             category: o.category,
             exchange_rate: o.exchange_rate,
-            lines,
-            value: Value::default(),
-            refunds: Vec::new(),
-        };
-        order.value = value_at(&self.catalog, &order, |l| l.counted);
-        self.orders.push(order);
+            lines: (start as u32, (self.lines.len() - start) as u32),
+            value,
+        });
         self.index.insert(o.id, idx);
         Ok(idx)
     }
@@ -216,26 +253,35 @@ impl Book {
     /// Adds a refund of order `order` and re-applies that order's refunds in (`at`, tie) order.
     /// On error nothing changes.
     pub fn add_refund(&mut self, order: u32, at: Timestamp, tie: u64, ask: RefundAsk) -> Result<u32, RefundError> {
+        // SKUs are matched by interned id; a SKU the book has never seen matches no line.
+        let ask = match ask {
+            RefundAsk::Full => Ask::Full,
+            RefundAsk::Lines(lines) => Ask::Lines(
+                lines
+                    .into_iter()
+                    .map(|(sku, q)| (self.sku_index.get(&sku).copied().unwrap_or(u32::MAX), sku, q))
+                    .collect(),
+            ),
+        };
         let r = self.refunds.len() as u32;
         self.refunds.push(RefundRecord {
             order,
             at,
             tie,
             period: Period::of(self.kind, at),
-            ask,
             removed: Value::default(),
             late: false,
             leaves_none: false,
         });
-        let o = &mut self.orders[order as usize];
-        let pos = o.refunds.partition_point(|&x| {
-            let x = &self.refunds[x as usize];
-            (x.at, x.tie) <= (at, tie)
-        });
-        o.refunds.insert(pos, r);
+        let list = self.refunds_of.entry(order).or_default();
+        let refunds = &self.refunds;
+        let pos = list.partition_point(|&x| (refunds[x as usize].at, refunds[x as usize].tie) <= (at, tie));
+        list.insert(pos, r);
+        self.asks.push(ask);
         if let Err(e) = self.settle(order) {
-            self.orders[order as usize].refunds.retain(|&x| x != r);
+            self.refunds_of.get_mut(&order).expect("just added").retain(|&x| x != r);
             self.refunds.pop();
+            self.asks.pop();
             self.settle(order).expect("the order settled before this refund");
             return Err(e);
         }
@@ -244,7 +290,11 @@ impl Book {
 
     /// Applies an order's refunds from scratch, in order.
     fn settle(&mut self, oi: u32) -> Result<(), RefundError> {
-        settle_order(&self.catalog, &mut self.refunds, &mut self.orders[oi as usize])
+        let o = &mut self.orders[oi as usize];
+        let (start, len) = o.lines;
+        let lines = &mut self.lines[start as usize..(start + len) as usize];
+        let ids = self.refunds_of.get(&oi).map_or(&[][..], Vec::as_slice);
+        settle_order(&self.catalog, &mut self.refunds, &self.asks, ids, o, lines)
     }
 
     /// Orders of the run sorted by (`placed_at`, tie).
@@ -269,48 +319,64 @@ impl Book {
     }
 }
 
-fn settle_order(catalog: &Catalog, refunds: &mut [RefundRecord], o: &mut BookOrder) -> Result<(), RefundError> {
-    for l in &mut o.lines {
+/// What a refund asks for, with SKUs interned: `(interned, sku, quantity)`.
+#[derive(Debug, Clone)]
+enum Ask {
+    Full,
+    Lines(Vec<(u32, String, u32)>),
+}
+
+fn settle_order(
+    catalog: &Catalog,
+    refunds: &mut [RefundRecord],
+    asks: &[Ask],
+    ids: &[u32],
+    o: &mut BookOrder,
+    lines: &mut [BookLine],
+) -> Result<(), RefundError> {
+    for l in lines.iter_mut() {
         l.remaining = l.quantity;
         l.counted = l.quantity;
     }
-    for ri in o.refunds.clone() {
+    let mut before: Vec<u32> = Vec::with_capacity(lines.len());
+    for &ri in ids {
         let r = &refunds[ri as usize];
         let err = |field: String, message: String| RefundError { refund: ri, field, message };
         if r.at < o.placed_at {
             return Err(err("at".into(), format!("is before order {}'s placed_at", o.id)));
         }
-        let before: Vec<u32> = o.lines.iter().map(|l| l.remaining).collect();
-        match &r.ask {
-            RefundAsk::Full => {
-                if o.lines.iter().all(|l| l.remaining == 0) {
+        before.clear();
+        before.extend(lines.iter().map(|l| l.remaining));
+        match &asks[ri as usize] {
+            Ask::Full => {
+                if lines.iter().all(|l| l.remaining == 0) {
                     return Err(err("full".into(), format!("nothing is left to refund on order {}", o.id)));
                 }
-                for l in &mut o.lines {
+                for l in lines.iter_mut() {
                     l.remaining = 0;
                 }
             }
-            RefundAsk::Lines(asks) => {
-                for (j, (sku, q)) in asks.iter().enumerate() {
-                    let left: u64 = o.lines.iter().filter(|l| &l.sku == sku).map(|l| l.remaining as u64).sum();
-                    if !o.lines.iter().any(|l| &l.sku == sku) {
+            Ask::Lines(asked) => {
+                for (j, (sku, name, q)) in asked.iter().enumerate() {
+                    if !lines.iter().any(|l| l.sku == *sku) {
                         return Err(err(
                             format!("lines[{j}].sku"),
-                            format!("order {} has no line with SKU {sku:?}", o.id),
+                            format!("order {} has no line with SKU {name:?}", o.id),
                         ));
                     }
+                    let left: u64 = lines.iter().filter(|l| l.sku == *sku).map(|l| l.remaining as u64).sum();
                     if (*q as u64) > left {
                         return Err(err(
                             format!("lines[{j}].quantity"),
                             if left == 0 {
-                                format!("nothing is left to refund of {sku:?} on order {}", o.id)
+                                format!("nothing is left to refund of {name:?} on order {}", o.id)
                             } else {
-                                format!("refunds {q} of {sku:?} but only {left} remain on order {}", o.id)
+                                format!("refunds {q} of {name:?} but only {left} remain on order {}", o.id)
                             },
                         ));
                     }
                     let mut want = *q;
-                    for l in o.lines.iter_mut().filter(|l| &l.sku == sku) {
+                    for l in lines.iter_mut().filter(|l| l.sku == *sku) {
                         let take = want.min(l.remaining);
                         l.remaining -= take;
                         want -= take;
@@ -319,7 +385,7 @@ fn settle_order(catalog: &Catalog, refunds: &mut [RefundRecord], o: &mut BookOrd
             }
         }
         let mut removed = Value::default();
-        for (l, &q0) in o.lines.iter().zip(&before) {
+        for (l, &q0) in lines.iter().zip(&before) {
             if q0 != l.remaining {
                 let v0 = catalog.line_value(l.item, q0, l.unit_price, o.exchange_rate);
                 let v1 = catalog.line_value(l.item, l.remaining, l.unit_price, o.exchange_rate);
@@ -328,24 +394,24 @@ fn settle_order(catalog: &Catalog, refunds: &mut [RefundRecord], o: &mut BookOrd
         }
         let late = r.period > o.period;
         if !late {
-            for l in &mut o.lines {
+            for l in lines.iter_mut() {
                 l.counted = l.remaining;
             }
         }
-        let leaves_none = o.lines.iter().all(|l| l.remaining == 0);
+        let leaves_none = lines.iter().all(|l| l.remaining == 0);
         let r = &mut refunds[ri as usize];
         r.removed = removed;
         r.late = late;
         r.leaves_none = leaves_none;
     }
-    o.value = value_at(catalog, o, |l| l.counted);
+    o.value = value_at(catalog, o.exchange_rate, lines, |l| l.counted);
     Ok(())
 }
 
-fn value_at(catalog: &Catalog, o: &BookOrder, q: impl Fn(&BookLine) -> u32) -> Value {
+fn value_at(catalog: &Catalog, x: Decimal, lines: &[BookLine], q: impl Fn(&BookLine) -> u32) -> Value {
     let mut v = Value::default();
-    for l in &o.lines {
-        v.add(catalog.line_value(l.item, q(l), l.unit_price, o.exchange_rate));
+    for l in lines {
+        v.add(catalog.line_value(l.item, q(l), l.unit_price, x));
     }
     v
 }

@@ -13,7 +13,7 @@ use crate::period::Period;
 use crate::plan::{Matrix, Plan, Unilevel};
 use crate::scenario::Leg;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What a line pays for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,7 +150,7 @@ pub struct Context<'a> {
     /// Unilevel depth by rank code (0 = no rank, k = `plan.ranks[k − 1]`).
     depth_by_rank: Vec<u32>,
     /// Orders that have a late refund: their lines are kept for clawbacks.
-    pub late_orders: HashSet<u32>,
+    pub late_orders: FxHashSet<u32>,
 }
 
 impl<'a> Context<'a> {
@@ -187,7 +187,7 @@ impl Carry {
 }
 
 /// Lines earned by orders with late refunds, by order.
-pub type Paid = HashMap<u32, Vec<PaidLine>>;
+pub type Paid = FxHashMap<u32, Vec<PaidLine>>;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Company {
@@ -357,7 +357,12 @@ pub fn close_period(
         depth: cx.depth(rank[d as usize]),
         held: !compliant[d as usize],
     };
-    let mut lines: Vec<Line> = Vec::with_capacity(orders.len() * 4);
+    // Reserve the most lines the period can have: untouched capacity costs address space, not
+    // memory, and the vector never reallocates (copying a billion bytes) on a large close.
+    let per_order =
+        1 + plan.unilevel.as_ref().map_or(0, |u| u.rates.len()) + plan.matrix.as_ref().map_or(0, |m| m.rates.len());
+    let clawbacks: usize = late.iter().map(|r| paid.get(&book.refunds[*r as usize].order).map_or(0, Vec::len)).sum();
+    let mut lines: Vec<Line> = Vec::with_capacity(orders.len() * per_order + n + clawbacks);
 
     // §6, §7, §11: the lines of each order, in order.
     // With compression only active members matter, so the walk follows "next active

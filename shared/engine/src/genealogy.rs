@@ -7,7 +7,8 @@
 
 use crate::plan::{BinaryPlacement, Plan};
 use crate::scenario::Leg;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 
 /// "No distributor" in index arrays.
 pub const NONE: u32 = u32::MAX;
@@ -27,7 +28,7 @@ pub struct AddError {
 #[derive(Debug, Clone, Default)]
 pub struct Network {
     pub ids: Vec<String>,
-    pub index: HashMap<String, u32>,
+    pub index: FxHashMap<String, u32>,
     pub sponsor: Vec<u32>,
     /// How many distributors each has sponsored so far (for `alternate`).
     sponsored: Vec<u32>,
@@ -64,7 +65,7 @@ pub struct MatrixTree {
     pub children: Vec<Vec<u32>>,
     /// Per full sponsor, the breadth-first search left where it found the last open node. Nodes
     /// only ever gain children, so a node found full stays full and the search can resume.
-    cursors: HashMap<u32, VecDeque<u32>>,
+    cursors: FxHashMap<u32, VecDeque<u32>>,
 }
 
 impl Network {
@@ -83,7 +84,7 @@ impl Network {
                 width: m.width as usize,
                 parent: Vec::new(),
                 children: Vec::new(),
-                cursors: HashMap::new(),
+                cursors: FxHashMap::default(),
             }),
             ..Network::default()
         }

@@ -10,7 +10,7 @@ use crate::plan::Plan;
 use crate::scenario::{RefundWhat, Scenario};
 use crate::statement::Explain;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A scenario with every reference resolved: ready to close.
 pub struct Run {
@@ -28,17 +28,19 @@ enum Buyer {
 
 impl Run {
     /// Checks every reference of the scenario (spec §4, §8, §16) and values its orders.
-    pub fn prepare(s: &Scenario) -> Result<Run, InputErrors> {
-        let plan = s.plan.clone();
+    /// Consumes the scenario: each order's text is freed once it is in the book, so a large
+    /// run never holds its input twice.
+    pub fn prepare(s: Scenario) -> Result<Run, InputErrors> {
+        let Scenario { plan, distributors, customers: customer_list, catalog: items, orders, refunds } = s;
         let mut errors: Vec<InputError> = Vec::new();
         let mut err = |path: String, message: String| errors.push(InputError { path, message });
 
         // Distributors, in enrollment order.
-        let first_seen: HashMap<&str, usize> =
-            s.distributors.iter().enumerate().rev().map(|(i, d)| (d.id.as_str(), i)).collect();
+        let first_seen: FxHashMap<&str, usize> =
+            distributors.iter().enumerate().rev().map(|(i, d)| (d.id.as_str(), i)).collect();
         let mut net = Network::new(&plan);
         let mut last_joined = None;
-        for (i, d) in s.distributors.iter().enumerate() {
+        for (i, d) in distributors.iter().enumerate() {
             if last_joined.is_some_and(|t| d.joined_at < t) {
                 err(
                     format!("distributors[{i}].joined_at"),
@@ -70,8 +72,8 @@ impl Run {
         }
 
         // Customers: never a distributor's id.
-        let mut customers: HashMap<&str, Option<u32>> = HashMap::new();
-        for (i, c) in s.customers.iter().enumerate() {
+        let mut customers: FxHashMap<&str, Option<u32>> = FxHashMap::default();
+        for (i, c) in customer_list.iter().enumerate() {
             if net.get(&c.id).is_some() {
                 err(format!("customers[{i}].id"), format!("{:?} is already a distributor's id", c.id));
             } else if customers.contains_key(c.id.as_str()) {
@@ -88,8 +90,8 @@ impl Run {
         }
 
         let mut catalog = Catalog::default();
-        for (i, item) in s.catalog.iter().enumerate() {
-            if let Err(m) = catalog.add(item.clone()) {
+        for (i, item) in items.into_iter().enumerate() {
+            if let Err(m) = catalog.add(item) {
                 err(format!("catalog[{i}].sku"), m);
             }
         }
@@ -97,8 +99,9 @@ impl Run {
         // Orders.
         let mut book = Book::new(plan.period, &plan.currency, catalog);
         let mut warnings = Vec::new();
-        let mut seen_orders = HashSet::new();
-        for (i, o) in s.orders.iter().enumerate() {
+        let mut seen_orders = FxHashSet::default();
+        book.reserve(orders.len(), orders.iter().map(|o| o.lines.len()).sum());
+        for (i, o) in orders.into_iter().enumerate() {
             if !seen_orders.insert(o.id) {
                 err(format!("orders[{i}].id"), format!("duplicate order id {}", o.id));
                 continue;
@@ -153,18 +156,18 @@ impl Run {
                 placed_at: o.placed_at,
                 tie: i as u64,
                 exchange_rate,
-                lines: o.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price)).collect(),
+                lines: &mut o.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price)),
             })
             .expect("order ids checked above");
         }
 
         // Refunds, applied in (at, input order).
-        let mut order_refunds: Vec<usize> = (0..s.refunds.len()).collect();
-        order_refunds.sort_by_key(|&i| (s.refunds[i].at, i));
+        let mut order_refunds: Vec<usize> = (0..refunds.len()).collect();
+        order_refunds.sort_by_key(|&i| (refunds[i].at, i));
         for i in order_refunds {
-            let r = &s.refunds[i];
+            let r = &refunds[i];
             let Some(&oi) = book.index.get(&r.order) else {
-                if !s.orders.iter().any(|o| o.id == r.order) {
+                if !seen_orders.contains(&r.order) {
                     err(format!("refunds[{i}].order"), format!("unknown order {}", r.order));
                 }
                 continue;
@@ -203,7 +206,7 @@ impl Run {
         let late = self.book.late_refunds_by_time();
         let (mut oi, mut li) = (0, 0);
         let mut carry = Carry::new(self.net.len());
-        let mut paid = Paid::new();
+        let mut paid = Paid::default();
         for period in self.periods() {
             let o_end = oi + orders[oi..].partition_point(|&o| self.book.orders[o as usize].period == period);
             let l_end = li + late[li..].partition_point(|&r| self.book.refunds[r as usize].period == period);

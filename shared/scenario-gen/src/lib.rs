@@ -89,6 +89,11 @@ fn catalog() -> Vec<(CatalogItem, i64)> {
 /// `(currency, units per USD)`.
 const CURRENCIES: [(&str, i64, u32); 3] = [("EUR", 92, 2), ("GBP", 79, 2), ("CAD", 136, 2)];
 
+/// The `i`-th of `n` instants spread evenly over `span` nanoseconds (i128: no overflow).
+fn spread(i: usize, n: usize, span: i64) -> i64 {
+    (i as i128 * span as i128 / n.max(1) as i128) as i64
+}
+
 pub fn generate(p: &Params) -> Scenario {
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
     let plan = full_plan();
@@ -113,7 +118,7 @@ pub fn generate(p: &Params) -> Scenario {
         distributors.push(Distributor {
             id: format!("D{}", i + 1),
             sponsor: sponsor.map(|s| format!("D{}", s + 1)),
-            joined_at: Timestamp(start - 365 * DAY_NS + (i as i64 * 300 * DAY_NS) / n as i64),
+            joined_at: Timestamp(start - 365 * DAY_NS + spread(i, n, 300 * DAY_NS)),
             placement: None,
         });
     }
@@ -164,7 +169,7 @@ pub fn generate(p: &Params) -> Scenario {
             buyer,
             referrer,
             // Strictly increasing: input order is time order, and no two orders tie.
-            placed_at: Timestamp(start + (i as i64 * span) / p.orders.max(1) as i64 + i as i64 % 1000),
+            placed_at: Timestamp(start + spread(i, p.orders, span) + i as i64 % 1000),
             currency,
             exchange_rate: rate,
             lines,
