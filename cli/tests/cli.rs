@@ -1,0 +1,105 @@
+//! The `mlm` command as a user runs it.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mlm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlm")).args(args).output().expect("mlm runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn simulates_the_bundled_example_quietly() {
+    let example = root().join("examples/acme.yaml");
+    let out = mlm(&["simulate", example.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // No progress output when stderr is not a terminal.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["plan"], "acme-2026@1");
+    let periods: Vec<&str> = v["periods"].as_array().unwrap().iter().map(|p| p["period"].as_str().unwrap()).collect();
+    assert_eq!(periods, ["2026-11", "2026-12"]);
+}
+
+#[test]
+fn period_selects_one_period_and_rejects_others() {
+    let example = root().join("examples/acme.yaml");
+    let ex = example.to_str().unwrap();
+    let all: Value = serde_json::from_slice(&mlm(&["simulate", ex]).stdout).unwrap();
+    let out = mlm(&["simulate", ex, "--period", "2026-12"]);
+    assert!(out.status.success());
+    let one: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(one["periods"].as_array().unwrap().len(), 1);
+    // December carries November's balances: the same entry as in the full run.
+    assert_eq!(one["periods"][0], all["periods"][1]);
+    for bad in ["2026-10", "2026-W48", "November"] {
+        let out = mlm(&["simulate", ex, "--period", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--period"), "{bad}");
+    }
+}
+
+#[test]
+fn generated_scenarios_are_seeded_and_simulate() {
+    let a = tmp("gen-a.json");
+    let b = tmp("gen-b.json");
+    for p in [&a, &b] {
+        let out = mlm(&[
+            "gen",
+            "--distributors",
+            "300",
+            "--orders",
+            "1500",
+            "--seed",
+            "11",
+            "--months",
+            "2",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = std::fs::read(&a).unwrap();
+    assert_eq!(text, std::fs::read(&b).unwrap(), "same seed, same scenario");
+    let other = mlm(&["gen", "--distributors", "300", "--orders", "1500", "--seed", "12"]);
+    assert_ne!(other.stdout, text);
+    let out = mlm(&["simulate", a.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &v["periods"][0];
+    assert_eq!(first["distributors"].as_array().unwrap().len(), 300);
+    let commissions = first["company"]["commissions"].as_str().unwrap();
+    assert!(commissions != "0.00" && !commissions.starts_with('-'), "{commissions}");
+}
+
+#[test]
+fn invalid_input_names_every_problem_and_prints_nothing() {
+    let bad = tmp("bad.yaml");
+    std::fs::write(
+        &bad,
+        "plan: { id: p, version: 1, currency: USD, period: month }\n\
+         distributors:\n  - { id: D1, sponsor: D9, joined_at: '2026-10-01T00:00:00Z' }\n\
+         orders:\n  - { id: 1, buyer: D1, placed_at: '2026-11-01T00:00:00Z', currency: EUR, lines: [ { sku: A, quantity: 1, unit_price: 5 } ] }\n",
+    )
+    .unwrap();
+    let out = mlm(&["simulate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("distributors[0].sponsor: unknown distributor \"D9\""), "{err}");
+    assert!(err.contains("orders[0].exchange_rate: is required for an order in EUR"), "{err}");
+    let missing = mlm(&["simulate", "/nonexistent.yaml"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent.yaml"));
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, a benchmark smoke run, then every test of the
+# workspace. This is the README's second command and what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== benchmark smoke run (full figures: README, Performance)"
+cargo bench -p mlm-engine --bench period_close --locked -- 10000
+
+echo "== cargo test"
+cargo test --workspace --locked
