@@ -26,6 +26,27 @@ enum Command {
         #[arg(long)]
         period: Option<String>,
     },
+    /// Load a scenario into a ledger file: plan, network, catalog, then every order through the
+    /// same online path webhooks take (provisional lines).
+    Load {
+        scenario: PathBuf,
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Close a period of a ledger (and any earlier period not closed yet) with the engine.
+    ClosePeriod {
+        /// `2026-11`, or `2026-W05` for weekly plans.
+        period: String,
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Print a closed period's statement (the JSON of `mlm simulate`).
+    Statement {
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        data: Data,
+    },
     /// Generate a seeded synthetic scenario (JSON) for benchmarks and tests.
     Gen {
         #[arg(long, default_value_t = 100)]
@@ -46,6 +67,72 @@ enum Command {
     },
 }
 
+/// Where the ledger lives.
+#[derive(clap::Args)]
+struct Data {
+    /// The embedded ledger file (default: `mlm/ledger.db` under the user's data directory).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+impl Data {
+    fn open(&self) -> Result<mlm_ledger::Ledger<mlm_store_sqlite::SqliteStore>> {
+        let path = match &self.data {
+            Some(p) => p.clone(),
+            None => dirs::data_dir().context("no user data directory; pass --data")?.join("mlm").join("ledger.db"),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let store =
+            mlm_store_sqlite::SqliteStore::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(mlm_ledger::Ledger::new(store))
+    }
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime").block_on(f)
+}
+
+fn ledger_err(file: &str, e: mlm_ledger::LedgerError) -> Result<Invalid, anyhow::Error> {
+    match e {
+        mlm_ledger::LedgerError::Invalid(errors) => Ok(Invalid(file.to_string(), errors)),
+        other => Err(other.into()),
+    }
+}
+
+fn load_into(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let scenario = load(path).map_err(Err)?.map_err(Ok)?;
+    let ledger = data.open().map_err(Err)?;
+    let file = path.display().to_string();
+    let applied = block_on(ledger.load_scenario(&scenario)).map_err(|e| ledger_err(&file, e))?;
+    let parked = applied.iter().filter(|a| matches!(a, mlm_ledger::Applied::Parked(_))).count();
+    eprintln!("loaded {} distributors and {} orders ({parked} parked)", scenario.distributors.len(), applied.len());
+    Ok(())
+}
+
+fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let ledger = data.open().map_err(Err)?;
+    let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
+    if closed.is_empty() {
+        eprintln!("{period} was already closed");
+    } else {
+        eprintln!("closed {}", closed.join(", "));
+    }
+    Ok(())
+}
+
+fn statement(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let ledger = data.open().map_err(Err)?;
+    match block_on(ledger.statement(period)).map_err(|e| ledger_err("ledger", e))? {
+        Some(json) => {
+            print!("{json}");
+            Ok(())
+        }
+        None => Err(Err(anyhow::anyhow!("period {period} is not closed; run `mlm close-period {period}` first"))),
+    }
+}
+
 /// An input problem: reported on stderr line by line, exit code 2.
 struct Invalid(String, InputErrors);
 
@@ -53,6 +140,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate { scenario, period } => simulate(&scenario, period.as_deref()),
+        Command::Load { scenario, data } => load_into(&scenario, &data),
+        Command::ClosePeriod { period, data } => close_period(&period, &data),
+        Command::Statement { period, data } => statement(&period, &data),
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {
             let p = mlm_scenario_gen::Params { distributors, orders, seed, months, refund_percent };
             gen(&p, out.as_deref()).map_err(Err)

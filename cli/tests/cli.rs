@@ -103,3 +103,30 @@ fn invalid_input_names_every_problem_and_prints_nothing() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent.yaml"));
 }
+
+#[test]
+fn a_ledger_file_closes_to_the_simulated_statement() {
+    let example = root().join("examples/acme.yaml");
+    let ex = example.to_str().unwrap();
+    let db = tmp("acme-ledger.db");
+    let _ = std::fs::remove_file(&db);
+    let data = db.to_str().unwrap();
+    let out = mlm(&["load", ex, "--data", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12 orders (0 parked)"));
+    // Not closed yet.
+    let out = mlm(&["statement", "--period", "2026-11", "--data", data]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not closed"));
+    let out = mlm(&["close-period", "2026-12", "--data", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("closed 2026-11, 2026-12"));
+    let simulated: Value = serde_json::from_slice(&mlm(&["simulate", ex]).stdout).unwrap();
+    for (i, period) in ["2026-11", "2026-12"].into_iter().enumerate() {
+        let out = mlm(&["statement", "--period", period, "--data", data]);
+        assert!(out.status.success());
+        let stored: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(stored["plan"], simulated["plan"]);
+        assert_eq!(stored["periods"][0], simulated["periods"][i], "{period}");
+    }
+}

@@ -1,0 +1,184 @@
+//! What the ledger stores: records as they come from onboarding and BigCommerce, and the state
+//! the ledger holds for each order. Timestamps are nanoseconds since the Unix epoch (UTC);
+//! decimals serialize as strings, so nothing is ever read back through a float.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributorRecord {
+    pub id: String,
+    pub sponsor: Option<String>,
+    pub joined_at: i64,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub bigcommerce_customer_id: Option<i64>,
+    /// Explicit binary placement: `(parent, "left" | "right")`.
+    #[serde(default)]
+    pub placement: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    pub id: String,
+    pub referrer: Option<String>,
+}
+
+/// A catalog mapping (spec §3): fixed BV or a BV rate, and PV, per SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub sku: String,
+    pub bv: Option<Decimal>,
+    pub bv_rate: Option<Decimal>,
+    pub pv: Option<Decimal>,
+}
+
+/// Where an order stands in its life (BigCommerce status, mapped by the integration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Paid: counts.
+    Paid,
+    /// Not yet paid, or disputed: counts for nothing until it is paid or resolved.
+    Pending,
+    /// Cancelled, declined or refunded as a whole at `at`: whatever remains is refunded then.
+    Cancelled { at: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotLine {
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundSnapshot {
+    pub id: i64,
+    pub at: i64,
+    /// Everything that remains, or these `(sku, quantity)`.
+    pub full: bool,
+    #[serde(default)]
+    pub lines: Vec<(String, u32)>,
+}
+
+/// An order as the store (BigCommerce) has it now: the truth a webhook triggers us to
+/// reconcile the ledger with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSnapshot {
+    pub id: i64,
+    pub buyer: Option<String>,
+    pub referrer: Option<String>,
+    pub placed_at: i64,
+    pub currency: Option<String>,
+    pub exchange_rate: Option<Decimal>,
+    pub lines: Vec<SnapshotLine>,
+    pub refunds: Vec<RefundSnapshot>,
+    pub status: OrderStatus,
+}
+
+/// A ledger line, spelled out (spec: every line explains itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLine {
+    pub earner: String,
+    pub period: String,
+    pub kind: String,
+    pub of: Option<String>,
+    pub order: Option<i64>,
+    pub level: Option<u16>,
+    pub base: Decimal,
+    pub rate: Decimal,
+    pub amount: Decimal,
+    pub status: String,
+    pub plan: String,
+    /// Written by period close (authoritative) rather than on arrival (provisional).
+    pub fin: bool,
+}
+
+impl StoredLine {
+    /// Unique within an earner's period.
+    pub fn key(&self) -> String {
+        format!(
+            "{}#{}#{}#{}",
+            self.order.map_or("-".into(), |o| o.to_string()),
+            self.kind,
+            self.of.as_deref().unwrap_or("-"),
+            self.level.unwrap_or(0)
+        )
+    }
+}
+
+/// The order's value in the base currency as its own period counts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volumes {
+    pub net: Decimal,
+    pub bv: Decimal,
+    pub pv: Decimal,
+}
+
+/// What the ledger holds for one order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredOrder {
+    pub snapshot: OrderSnapshot,
+    /// Bumped by every write; writes are conditioned on it.
+    pub version: u64,
+    pub period: String,
+    pub credited: Option<String>,
+    /// `distributor`, `retail` or `house`.
+    pub category: String,
+    pub value: Volumes,
+    /// Its provisional lines (retail, unilevel, matrix).
+    pub lines: Vec<StoredLine>,
+}
+
+/// A change to one distributor's running period totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateDelta {
+    pub earner: String,
+    pub period: String,
+    pub pv: Decimal,
+    pub bv: Decimal,
+    pub retail_sales: Decimal,
+    pub personal_sales: Decimal,
+}
+
+/// A distributor's running totals in an open period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub pv: Decimal,
+    pub bv: Decimal,
+    pub retail_sales: Decimal,
+    pub personal_sales: Decimal,
+}
+
+/// One conditional write of an order's new state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderWrite {
+    pub order: StoredOrder,
+    /// The version read; `None`: the order must not exist yet.
+    pub expected_version: Option<u64>,
+    pub remove_lines: Vec<StoredLine>,
+    pub put_lines: Vec<StoredLine>,
+    pub aggregates: Vec<AggregateDelta>,
+}
+
+/// A closed period as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseWrite {
+    pub period: String,
+    /// The period's entry of the §16 statement, as JSON.
+    pub statement: String,
+    /// Every final line of the period (replacing its provisional lines).
+    pub lines: Vec<StoredLine>,
+    /// `(distributor, amount)` queued for payment.
+    pub payouts: Vec<(String, Decimal)>,
+}
+
+/// Something that could not be processed, kept with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parked {
+    pub source: String,
+    pub reason: String,
+    pub payload: String,
+}

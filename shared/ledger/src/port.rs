@@ -1,0 +1,123 @@
+//! The `Store` port: everything the ledger needs from storage, shaped by its access patterns
+//! (`docs/data-model.md`). The embedded file and DynamoDB both implement it and both pass the
+//! same conformance suite.
+
+use crate::model::*;
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The order's stored version is not the one the write was based on: re-read and retry.
+    #[error("order {0} changed since it was read")]
+    Conflict(i64),
+    #[error("{0} already exists")]
+    Exists(String),
+    #[error("storage: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a plan version (its file text) and makes it the active one.
+    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()>;
+    /// The active plan's text.
+    async fn current_plan(&self) -> StoreResult<Option<String>>;
+
+    /// Appends distributors in enrollment order (ids and e-mails must be new).
+    async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()>;
+    /// Every distributor, in enrollment order.
+    async fn distributors(&self) -> StoreResult<Vec<DistributorRecord>>;
+    async fn distributor_count(&self) -> StoreResult<u64>;
+
+    async fn put_customer(&self, c: &CustomerRecord) -> StoreResult<()>;
+    async fn customers(&self) -> StoreResult<Vec<CustomerRecord>>;
+
+    async fn put_mapping(&self, m: &Mapping) -> StoreResult<()>;
+    /// Current mappings, by SKU.
+    async fn mappings(&self) -> StoreResult<Vec<Mapping>>;
+
+    async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>>;
+    /// Every stored order (period close reads them all).
+    async fn orders(&self) -> StoreResult<Vec<StoredOrder>>;
+    /// Writes an order's new state, its line changes and aggregate deltas in one transaction,
+    /// if and only if the order's version is still `expected_version`.
+    async fn write_order(&self, w: &OrderWrite) -> StoreResult<()>;
+
+    /// Running totals of these distributors in `period` (zero when none).
+    async fn aggregates(&self, period: &str, ids: &[String]) -> StoreResult<Vec<Aggregate>>;
+    /// Lines of one earner in one period, provisional and final.
+    async fn lines(&self, period: &str, earner: &str) -> StoreResult<Vec<StoredLine>>;
+
+    /// Records a closed period: statement, final lines (replacing provisional ones), payouts.
+    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()>;
+    /// The statement entry of a closed period.
+    async fn statement(&self, period: &str) -> StoreResult<Option<String>>;
+    async fn closed_periods(&self) -> StoreResult<Vec<String>>;
+
+    async fn park(&self, p: &Parked) -> StoreResult<()>;
+    async fn parked(&self) -> StoreResult<Vec<Parked>>;
+}
+
+/// A shared store is a store (workers in one process share one connection pool).
+#[async_trait]
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
+        (**self).put_plan(version, text).await
+    }
+    async fn current_plan(&self) -> StoreResult<Option<String>> {
+        (**self).current_plan().await
+    }
+    async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()> {
+        (**self).enroll(batch).await
+    }
+    async fn distributors(&self) -> StoreResult<Vec<DistributorRecord>> {
+        (**self).distributors().await
+    }
+    async fn distributor_count(&self) -> StoreResult<u64> {
+        (**self).distributor_count().await
+    }
+    async fn put_customer(&self, c: &CustomerRecord) -> StoreResult<()> {
+        (**self).put_customer(c).await
+    }
+    async fn customers(&self) -> StoreResult<Vec<CustomerRecord>> {
+        (**self).customers().await
+    }
+    async fn put_mapping(&self, m: &Mapping) -> StoreResult<()> {
+        (**self).put_mapping(m).await
+    }
+    async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
+        (**self).mappings().await
+    }
+    async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
+        (**self).order(id).await
+    }
+    async fn orders(&self) -> StoreResult<Vec<StoredOrder>> {
+        (**self).orders().await
+    }
+    async fn write_order(&self, w: &OrderWrite) -> StoreResult<()> {
+        (**self).write_order(w).await
+    }
+    async fn aggregates(&self, period: &str, ids: &[String]) -> StoreResult<Vec<Aggregate>> {
+        (**self).aggregates(period, ids).await
+    }
+    async fn lines(&self, period: &str, earner: &str) -> StoreResult<Vec<StoredLine>> {
+        (**self).lines(period, earner).await
+    }
+    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()> {
+        (**self).put_close(c).await
+    }
+    async fn statement(&self, period: &str) -> StoreResult<Option<String>> {
+        (**self).statement(period).await
+    }
+    async fn closed_periods(&self) -> StoreResult<Vec<String>> {
+        (**self).closed_periods().await
+    }
+    async fn park(&self, p: &Parked) -> StoreResult<()> {
+        (**self).park(p).await
+    }
+    async fn parked(&self) -> StoreResult<Vec<Parked>> {
+        (**self).parked().await
+    }
+}

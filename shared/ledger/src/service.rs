@@ -1,0 +1,656 @@
+//! The ledger service: reconcile one order into the ledger (online, provisional), close a period
+//! (authoritative, through the engine's own close), read statements. Generic over [`Store`].
+
+use crate::model::*;
+use crate::port::{Store, StoreError};
+use mlm_engine::book::{attribute, Book, Catalog, Category, NewOrder, RefundAsk};
+use mlm_engine::close::{matrix_lines, unilevel_lines, Context, Upline};
+use mlm_engine::genealogy::{chain, Network, NONE};
+use mlm_engine::num::mul_round;
+use mlm_engine::period::{Period, Timestamp};
+use mlm_engine::plan::Plan;
+use mlm_engine::scenario::{self as sc, Leg, Scenario};
+use mlm_engine::{Format, InputError, InputErrors, Run};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(InputErrors),
+    #[error("no plan has been set")]
+    NoPlan,
+    #[error("order {0} kept changing under concurrent writers; giving up after {1} attempts")]
+    Contended(i64, u32),
+}
+
+/// What applying an order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The ledger already held this exact order: nothing written.
+    Unchanged,
+    /// The order's new state was written, with this many provisional lines.
+    Written { version: u64, lines: usize },
+    /// The order cannot be processed; it is kept with the reason.
+    Parked(String),
+}
+
+/// The network and customers as last read, rebuilt when the store has more distributors.
+struct Cache {
+    plan_text: String,
+    plan: Plan,
+    count: u64,
+    net: Network,
+    customers: HashMap<String, Option<u32>>,
+}
+
+pub struct Ledger<S> {
+    pub store: S,
+    cache: Mutex<Option<std::sync::Arc<Cache>>>,
+}
+
+/// How many upline members a provisional evaluation reads (one BatchGet's worth).
+pub const PROVISIONAL_UPLINE: usize = 99;
+const MAX_ATTEMPTS: u32 = 8;
+
+fn leg(s: &str) -> Leg {
+    if s == "right" {
+        Leg::Right
+    } else {
+        Leg::Left
+    }
+}
+
+fn period_of(plan: &Plan, at: i64) -> Period {
+    Period::of(plan.period, Timestamp(at))
+}
+
+impl<S: Store> Ledger<S> {
+    pub fn new(store: S) -> Ledger<S> {
+        Ledger { store, cache: Mutex::new(None) }
+    }
+
+    /// Loads a whole scenario into the ledger: its plan, network, customers and catalog, then
+    /// every order through the online path ([`Ledger::apply_order`]). Returns what each order did.
+    pub async fn load_scenario(&self, sc: &Scenario) -> Result<Vec<Applied>, LedgerError> {
+        self.seed(sc).await?;
+        let mut out = Vec::with_capacity(sc.orders.len());
+        for snap in snapshots(sc) {
+            out.push(self.apply_order(&snap).await?);
+        }
+        Ok(out)
+    }
+
+    /// Stores a scenario's plan, distributors, customers and catalog.
+    pub async fn seed(&self, sc: &Scenario) -> Result<(), LedgerError> {
+        self.set_plan(&serde_json::to_string(&sc.plan.to_json()).expect("plans serialize")).await?;
+        let records: Vec<DistributorRecord> = sc
+            .distributors
+            .iter()
+            .map(|d| DistributorRecord {
+                id: d.id.clone(),
+                sponsor: d.sponsor.clone(),
+                joined_at: d.joined_at.0,
+                email: None,
+                bigcommerce_customer_id: None,
+                placement: d
+                    .placement
+                    .as_ref()
+                    .map(|p| (p.parent.clone(), if p.leg == Leg::Right { "right" } else { "left" }.to_string())),
+            })
+            .collect();
+        self.enroll(&records).await?;
+        for c in &sc.customers {
+            self.add_customer(&CustomerRecord { id: c.id.clone(), referrer: c.referrer.clone() }).await?;
+        }
+        for m in &sc.catalog {
+            self.set_mapping(&Mapping { sku: m.sku.clone(), bv: m.bv, bv_rate: m.bv_rate, pv: m.pv }).await?;
+        }
+        Ok(())
+    }
+
+    /// Validates and activates a plan (its file text).
+    pub async fn set_plan(&self, text: &str) -> Result<Plan, LedgerError> {
+        let plan = Plan::from_text(text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
+        self.store.put_plan(plan.version, text).await?;
+        Ok(plan)
+    }
+
+    pub async fn plan(&self) -> Result<Plan, LedgerError> {
+        let text = self.store.current_plan().await?.ok_or(LedgerError::NoPlan)?;
+        Plan::from_text(&text, Format::Yaml, "").map_err(LedgerError::Invalid)
+    }
+
+    /// Enrolls distributors after checking them against everyone already enrolled: the whole
+    /// batch is written, or nothing (errors name `distributors[i]` within the batch).
+    pub async fn enroll(&self, batch: &[DistributorRecord]) -> Result<(), LedgerError> {
+        let plan = self.plan().await?;
+        let mut net = Network::new(&plan);
+        for d in self.store.distributors().await? {
+            let placement = d.placement.as_ref().map(|(p, l)| (p.as_str(), leg(l)));
+            net.add(&d.id, d.sponsor.as_deref(), placement).map_err(|e| {
+                LedgerError::Invalid(InputErrors::one(format!("stored distributor {}", d.id), e.message))
+            })?;
+        }
+        let mut errors = Vec::new();
+        let mut last = None;
+        for (i, d) in batch.iter().enumerate() {
+            if last.is_some_and(|t| d.joined_at < t) {
+                errors.push(InputError {
+                    path: format!("distributors[{i}].joined_at"),
+                    message: "must not be earlier than the previous distributor's".into(),
+                });
+            }
+            last = Some(d.joined_at);
+            let placement = d.placement.as_ref().map(|(p, l)| (p.as_str(), leg(l)));
+            if let Err(e) = net.add(&d.id, d.sponsor.as_deref(), placement) {
+                errors.push(InputError { path: format!("distributors[{i}].{}", e.field), message: e.message });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LedgerError::Invalid(InputErrors(errors)));
+        }
+        self.store.enroll(batch).await?;
+        Ok(())
+    }
+
+    pub async fn add_customer(&self, c: &CustomerRecord) -> Result<(), LedgerError> {
+        self.store.put_customer(c).await?;
+        *self.cache.lock().expect("cache lock") = None;
+        Ok(())
+    }
+
+    pub async fn set_mapping(&self, m: &Mapping) -> Result<(), LedgerError> {
+        self.store.put_mapping(m).await?;
+        Ok(())
+    }
+
+    async fn cache(&self) -> Result<std::sync::Arc<Cache>, LedgerError> {
+        let plan_text = self.store.current_plan().await?.ok_or(LedgerError::NoPlan)?;
+        let count = self.store.distributor_count().await?;
+        if let Some(c) = self.cache.lock().expect("cache lock").as_ref() {
+            if c.count == count && c.plan_text == plan_text {
+                return Ok(c.clone());
+            }
+        }
+        let plan = Plan::from_text(&plan_text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
+        let mut net = Network::new(&plan);
+        for d in self.store.distributors().await? {
+            let placement = d.placement.as_ref().map(|(p, l)| (p.as_str(), leg(l)));
+            let _ = net.add(&d.id, d.sponsor.as_deref(), placement);
+        }
+        let customers = self
+            .store
+            .customers()
+            .await?
+            .into_iter()
+            .map(|c| {
+                let r = c.referrer.as_deref().and_then(|r| net.get(r));
+                (c.id, r)
+            })
+            .collect();
+        let cache = std::sync::Arc::new(Cache { plan_text, plan, count, net, customers });
+        *self.cache.lock().expect("cache lock") = Some(cache.clone());
+        Ok(cache)
+    }
+
+    /// Reconciles the ledger with an order as the store has it now. Idempotent: the same
+    /// snapshot twice writes once. Two workers racing on one order both condition their write on
+    /// the version they read; the loser re-reads and recomputes.
+    pub async fn apply_order(&self, snap: &OrderSnapshot) -> Result<Applied, LedgerError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let stored = self.store.order(snap.id).await?;
+            if stored.as_ref().is_some_and(|s| &s.snapshot == snap) {
+                return Ok(Applied::Unchanged);
+            }
+            let cache = self.cache().await?;
+            let closed = self.store.closed_periods().await?;
+            let desired = match self.desired(&cache, snap, &closed).await? {
+                Ok(d) => d,
+                Err(reason) => {
+                    self.store
+                        .park(&Parked {
+                            source: format!("order {}", snap.id),
+                            reason: reason.clone(),
+                            payload: serde_json::to_string(snap).expect("snapshots serialize"),
+                        })
+                        .await?;
+                    return Ok(Applied::Parked(reason));
+                }
+            };
+            let (order, delta) = desired;
+            let old_lines = stored.as_ref().map_or(&[][..], |s| s.lines.as_slice());
+            let put_lines: Vec<StoredLine> = order.lines.iter().filter(|l| !old_lines.contains(l)).cloned().collect();
+            let remove_lines: Vec<StoredLine> = old_lines
+                .iter()
+                .filter(|l| !order.lines.iter().any(|n| n.earner == l.earner && n.key() == l.key()))
+                .cloned()
+                .collect();
+            let mut aggregates = Vec::new();
+            if let Some(old) = &stored {
+                if let Some(c) = &old.credited {
+                    aggregates.push(volume_delta(c, &old.period, &old.category, &old.value, Decimal::NEGATIVE_ONE));
+                }
+            }
+            aggregates.extend(delta);
+            let version = stored.as_ref().map_or(1, |s| s.version + 1);
+            let lines = order.lines.len();
+            let write = OrderWrite {
+                order: StoredOrder { version, ..order },
+                expected_version: stored.map(|s| s.version),
+                remove_lines,
+                put_lines,
+                aggregates,
+            };
+            match self.store.write_order(&write).await {
+                Ok(()) => return Ok(Applied::Written { version, lines }),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(LedgerError::Contended(snap.id, MAX_ATTEMPTS))
+    }
+
+    /// The state the ledger should hold for `snap`, or why it cannot be processed.
+    async fn desired(
+        &self,
+        cache: &Cache,
+        snap: &OrderSnapshot,
+        closed: &[String],
+    ) -> Result<Result<(StoredOrder, Option<AggregateDelta>), String>, LedgerError> {
+        let plan = &cache.plan;
+        let net = &cache.net;
+        let period = period_of(plan, snap.placed_at);
+        if closed.contains(&period.to_string()) {
+            return Ok(Err(format!("placed in {period}, which is already closed")));
+        }
+        let referrer = match snap.referrer.as_deref() {
+            None => None,
+            Some(r) => match net.get(r) {
+                Some(d) => Some(d),
+                None => return Ok(Err(format!("referrer {r:?} is not a distributor"))),
+            },
+        };
+        let (credited, category) = match snap.buyer.as_deref() {
+            None => attribute(None, false, None, referrer),
+            Some(b) => match (net.get(b), cache.customers.get(b)) {
+                (Some(d), _) => attribute(Some(d), false, None, referrer),
+                (None, Some(r)) => attribute(None, true, *r, referrer),
+                (None, None) => return Ok(Err(format!("buyer {b:?} is neither a distributor nor a customer"))),
+            },
+        };
+        let rate = match (&snap.currency, snap.exchange_rate) {
+            (Some(c), _) if *c == plan.currency => Decimal::ONE,
+            (None, _) => Decimal::ONE,
+            (Some(_), Some(x)) if x > Decimal::ZERO => x,
+            (Some(c), _) => return Ok(Err(format!("an order in {c} needs a positive exchange rate"))),
+        };
+        let mut catalog = Catalog::default();
+        for m in self.store.mappings().await? {
+            let _ = catalog.add(sc::CatalogItem { sku: m.sku, bv: m.bv, bv_rate: m.bv_rate, pv: m.pv });
+        }
+        let mut book = Book::new(plan.period, &plan.currency, catalog);
+        let paid = snap.status == OrderStatus::Paid || matches!(snap.status, OrderStatus::Cancelled { .. });
+        let mut lines_iter = snap.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price));
+        let oi = book
+            .add_order(NewOrder {
+                id: snap.id,
+                buyer: credited,
+                category,
+                placed_at: Timestamp(snap.placed_at),
+                tie: snap.id as u64,
+                exchange_rate: rate,
+                lines: &mut lines_iter,
+            })
+            .expect("a fresh book");
+        for r in refunds_of(snap) {
+            if let Err(e) = book.add_refund(oi, Timestamp(r.at), r.id as u64, r.ask) {
+                return Ok(Err(format!("refund {}: {}: {}", r.id, e.field, e.message)));
+            }
+        }
+        let o = &book.orders[oi as usize];
+        let value = if paid { o.value } else { mlm_engine::book::Value::default() };
+        let category_name = match category {
+            Category::Distributor => "distributor",
+            Category::Retail => "retail",
+            Category::House => "house",
+        };
+        let credited_id = (credited != NONE).then(|| net.ids[credited as usize].clone());
+        let period_s = period.to_string();
+        let mut lines = Vec::new();
+        if paid {
+            lines = self.provisional(cache, &book, oi, value.bv, &period_s).await?;
+        }
+        let order = StoredOrder {
+            snapshot: snap.clone(),
+            version: 0,
+            period: period_s.clone(),
+            credited: credited_id.clone(),
+            category: category_name.into(),
+            value: Volumes { net: value.net, bv: value.bv, pv: value.pv },
+            lines,
+        };
+        let delta = credited_id.map(|c| volume_delta(&c, &period_s, category_name, &order.value, Decimal::ONE));
+        Ok(Ok((order, delta)))
+    }
+
+    /// Provisional lines (spec preamble): activity from the PV recorded so far in the period,
+    /// compliance from the sales recorded so far, no rank (until the first close).
+    async fn provisional(
+        &self,
+        cache: &Cache,
+        book: &Book,
+        oi: u32,
+        bv: Decimal,
+        period: &str,
+    ) -> Result<Vec<StoredLine>, LedgerError> {
+        let plan = &cache.plan;
+        let net = &cache.net;
+        let o = &book.orders[oi as usize];
+        let label = plan.label();
+        let line =
+            |earner: u32, kind: &str, level: Option<u16>, base: Decimal, rate: Decimal, amount: Decimal, held: bool| {
+                StoredLine {
+                    earner: net.ids[earner as usize].clone(),
+                    period: period.to_string(),
+                    kind: kind.into(),
+                    of: None,
+                    order: Some(o.id),
+                    level,
+                    base,
+                    rate,
+                    amount,
+                    status: if held { "held" } else { "payable" }.into(),
+                    plan: label.clone(),
+                    fin: false,
+                }
+            };
+        let mut out = Vec::new();
+        if let (Some(r), Category::Retail) = (&plan.retail, o.category) {
+            if o.value.net > Decimal::ZERO {
+                out.push(line(
+                    o.credited,
+                    "retail",
+                    None,
+                    o.value.net,
+                    r.rate,
+                    mul_round(r.rate, o.value.net, 2),
+                    false,
+                ));
+            }
+        }
+        if o.credited == NONE || bv <= Decimal::ZERO {
+            return Ok(out);
+        }
+        let sponsors: Vec<u32> =
+            chain(net.sponsor[o.credited as usize], |x| net.sponsor[x as usize]).take(PROVISIONAL_UPLINE).collect();
+        let matrix: Vec<u32> = match (&plan.matrix, &net.matrix) {
+            (Some(m), Some(t)) => {
+                chain(t.parent[o.credited as usize], |x| t.parent[x as usize]).take(m.rates.len()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let ids: Vec<String> = sponsors.iter().chain(&matrix).map(|&d| net.ids[d as usize].clone()).collect();
+        let known = self.store.aggregates(period, &ids).await?;
+        let mut status: HashMap<u32, Aggregate> = HashMap::new();
+        for (d, a) in sponsors.iter().chain(&matrix).zip(known) {
+            status.insert(*d, a);
+        }
+        let cx = Context::new(plan, net, book);
+        let view = |d: u32| {
+            let a = &status[&d];
+            let held = plan.compliance.as_ref().is_some_and(|c| {
+                let denom = a.retail_sales + a.personal_sales;
+                denom > Decimal::ZERO && a.retail_sales < c.min_retail_ratio * denom
+            });
+            Upline { who: d, active: plan.is_active(a.pv), depth: cx.depth(0), held }
+        };
+        if let Some(u) = &plan.unilevel {
+            unilevel_lines(u, bv, sponsors.iter().map(|&d| view(d)), |a, level, rate, amount| {
+                out.push(line(a.who, "unilevel", Some(level), bv, rate, amount, a.held));
+            });
+        }
+        if let Some(m) = &plan.matrix {
+            matrix_lines(m, bv, matrix.iter().map(|&d| view(d)), |a, level, rate, amount| {
+                out.push(line(a.who, "matrix", Some(level), bv, rate, amount, a.held));
+            });
+        }
+        Ok(out)
+    }
+
+    /// Everything stored, as the scenario `mlm simulate` would read: the same engine closes it.
+    /// Orders tie on `placed_at` by id, refunds tie on `at` by order then refund id.
+    pub async fn scenario(&self) -> Result<Scenario, LedgerError> {
+        let plan = self.plan().await?;
+        let distributors = self
+            .store
+            .distributors()
+            .await?
+            .into_iter()
+            .map(|d| sc::Distributor {
+                id: d.id,
+                sponsor: d.sponsor,
+                joined_at: Timestamp(d.joined_at),
+                placement: d.placement.map(|(parent, l)| sc::Placement { parent, leg: leg(&l) }),
+            })
+            .collect();
+        let customers = self
+            .store
+            .customers()
+            .await?
+            .into_iter()
+            .map(|c| sc::Customer { id: c.id, referrer: c.referrer })
+            .collect();
+        let catalog = self
+            .store
+            .mappings()
+            .await?
+            .into_iter()
+            .map(|m| sc::CatalogItem { sku: m.sku, bv: m.bv, bv_rate: m.bv_rate, pv: m.pv })
+            .collect();
+        let mut stored: Vec<StoredOrder> = self.store.orders().await?;
+        stored.retain(|o| o.snapshot.status != OrderStatus::Pending);
+        stored.sort_by_key(|o| (o.snapshot.placed_at, o.snapshot.id));
+        let mut refunds: Vec<(i64, i64, i64, sc::Refund)> = Vec::new();
+        let orders = stored
+            .iter()
+            .map(|o| {
+                let s = &o.snapshot;
+                for r in refunds_of(s) {
+                    let what = match r.ask {
+                        RefundAsk::Full => sc::RefundWhat::Full,
+                        RefundAsk::Lines(lines) => sc::RefundWhat::Lines(
+                            lines.into_iter().map(|(sku, quantity)| sc::RefundLine { sku, quantity }).collect(),
+                        ),
+                    };
+                    refunds.push((r.at, s.id, r.id, sc::Refund { order: s.id, at: Timestamp(r.at), what }));
+                }
+                sc::Order {
+                    id: s.id,
+                    buyer: s.buyer.clone(),
+                    referrer: s.referrer.clone(),
+                    placed_at: Timestamp(s.placed_at),
+                    currency: s.currency.clone(),
+                    exchange_rate: s.exchange_rate,
+                    lines: s
+                        .lines
+                        .iter()
+                        .map(|l| sc::OrderLine { sku: l.sku.clone(), quantity: l.quantity, unit_price: l.unit_price })
+                        .collect(),
+                }
+            })
+            .collect();
+        refunds.sort_by_key(|r| (r.0, r.1, r.2));
+        Ok(Scenario {
+            plan,
+            distributors,
+            customers,
+            catalog,
+            orders,
+            refunds: refunds.into_iter().map(|r| r.3).collect(),
+        })
+    }
+
+    /// Closes `period` (and any earlier period of the run not closed yet): the engine computes
+    /// the final statement, which replaces the provisional lines. Returns the periods closed.
+    pub async fn close_period(&self, period: &str) -> Result<Vec<String>, LedgerError> {
+        let scenario = self.scenario().await?;
+        let plan = scenario.plan.clone();
+        let target = Period::parse(plan.period, period)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
+        let run = Run::prepare(scenario).map_err(LedgerError::Invalid)?;
+        let already = self.store.closed_periods().await?;
+        let explain = run.explain();
+        let mut writes = Vec::new();
+        run.close_all(|st| {
+            if st.period > target {
+                return false;
+            }
+            let name = st.period.to_string();
+            if !already.contains(&name) {
+                let mut statement = Vec::new();
+                explain.write_period(&mut statement, st).expect("writing to memory");
+                let lines = st
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let v = explain.line(st, l);
+                        let status = v.status().to_string();
+                        StoredLine {
+                            earner: v.earner,
+                            period: name.clone(),
+                            kind: v.kind.as_str().into(),
+                            of: v.of.map(|k| k.as_str().to_string()),
+                            order: v.order,
+                            level: v.level,
+                            base: v.base,
+                            rate: v.rate,
+                            amount: v.amount,
+                            status,
+                            plan: v.plan,
+                            fin: true,
+                        }
+                    })
+                    .collect();
+                let payouts = st
+                    .payout
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| !p.is_zero())
+                    .map(|(d, p)| (run.net.ids[d].clone(), *p))
+                    .collect();
+                writes.push(CloseWrite {
+                    period: name,
+                    statement: String::from_utf8(statement).expect("JSON is UTF-8"),
+                    lines,
+                    payouts,
+                });
+            }
+            st.period < target
+        });
+        let mut closed = Vec::new();
+        for w in &writes {
+            self.store.put_close(w).await?;
+            closed.push(w.period.clone());
+        }
+        Ok(closed)
+    }
+
+    /// The statement of a closed period in the JSON of spec §16 (one period).
+    pub async fn statement(&self, period: &str) -> Result<Option<String>, LedgerError> {
+        let Some(entry) = self.store.statement(period).await? else { return Ok(None) };
+        let plan = self.plan().await?;
+        Ok(Some(format!(
+            "{{\"plan\":{},\"currency\":{},\"warnings\":[],\"periods\":[{entry}]}}\n",
+            serde_json::to_string(&plan.label()).expect("string"),
+            serde_json::to_string(&plan.currency).expect("string")
+        )))
+    }
+}
+
+/// A scenario's orders as the store would show them once every refund happened (refund ids
+/// are the refunds' positions in the scenario).
+pub fn snapshots(sc: &Scenario) -> Vec<OrderSnapshot> {
+    let mut refunds: HashMap<i64, Vec<RefundSnapshot>> = HashMap::new();
+    for (i, r) in sc.refunds.iter().enumerate() {
+        refunds.entry(r.order).or_default().push(RefundSnapshot {
+            id: i as i64,
+            at: r.at.0,
+            full: matches!(r.what, sc::RefundWhat::Full),
+            lines: match &r.what {
+                sc::RefundWhat::Full => vec![],
+                sc::RefundWhat::Lines(l) => l.iter().map(|l| (l.sku.clone(), l.quantity)).collect(),
+            },
+        });
+    }
+    sc.orders
+        .iter()
+        .map(|o| OrderSnapshot {
+            id: o.id,
+            buyer: o.buyer.clone(),
+            referrer: o.referrer.clone(),
+            placed_at: o.placed_at.0,
+            currency: o.currency.clone(),
+            exchange_rate: o.exchange_rate,
+            lines: o
+                .lines
+                .iter()
+                .map(|l| SnapshotLine { sku: l.sku.clone(), quantity: l.quantity, unit_price: l.unit_price })
+                .collect(),
+            refunds: refunds.remove(&o.id).unwrap_or_default(),
+            status: OrderStatus::Paid,
+        })
+        .collect()
+}
+
+struct RefundIn {
+    id: i64,
+    at: i64,
+    ask: RefundAsk,
+}
+
+/// The snapshot's refunds in (`at`, id) order, then a cancellation as a full refund of whatever
+/// remains (nothing is added when the refunds already took everything).
+fn refunds_of(s: &OrderSnapshot) -> Vec<RefundIn> {
+    let mut out: Vec<RefundIn> = s
+        .refunds
+        .iter()
+        .map(|r| RefundIn {
+            id: r.id,
+            at: r.at,
+            ask: if r.full { RefundAsk::Full } else { RefundAsk::Lines(r.lines.clone()) },
+        })
+        .collect();
+    out.sort_by_key(|r| (r.at, r.id));
+    if let OrderStatus::Cancelled { at } = s.status {
+        let mut left: HashMap<&str, i64> = HashMap::new();
+        for l in &s.lines {
+            *left.entry(&l.sku).or_default() += l.quantity as i64;
+        }
+        let mut everything = false;
+        for r in &s.refunds {
+            everything |= r.full;
+            for (sku, q) in &r.lines {
+                *left.entry(sku).or_default() -= *q as i64;
+            }
+        }
+        if !everything && left.values().any(|&q| q > 0) {
+            out.push(RefundIn { id: i64::MAX, at, ask: RefundAsk::Full });
+        }
+    }
+    out
+}
+
+fn volume_delta(earner: &str, period: &str, category: &str, v: &Volumes, sign: Decimal) -> AggregateDelta {
+    AggregateDelta {
+        earner: earner.to_string(),
+        period: period.to_string(),
+        pv: v.pv * sign,
+        bv: v.bv * sign,
+        retail_sales: if category == "retail" { v.net * sign } else { Decimal::ZERO },
+        personal_sales: if category == "distributor" { v.net * sign } else { Decimal::ZERO },
+    }
+}

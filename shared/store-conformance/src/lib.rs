@@ -1,0 +1,372 @@
+//! The conformance suite of the `Store` port. Every adapter's tests call [`run_all`] with a
+//! factory of fresh, empty stores; each check panics with what went wrong.
+
+use async_trait::async_trait;
+use mlm_engine::scenario::Scenario;
+use mlm_engine::Run;
+use mlm_ledger::model::*;
+use mlm_ledger::port::StoreResult;
+use mlm_ledger::{Applied, Ledger, Store, StoreError};
+use mlm_scenario_gen::{generate, Params};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rust_decimal::Decimal;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Runs every check against stores made by `fresh`.
+pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>>(fresh: F) {
+    plans(fresh().await).await;
+    enrollment(fresh().await).await;
+    conditional_order_writes(fresh().await).await;
+    close_replaces_provisional_lines(fresh().await).await;
+    parking(fresh().await).await;
+    duplicates_are_no_ops(fresh().await).await;
+    racing_writers_converge(fresh().await).await;
+    replay_equals_simulate(fresh().await, 7, 60, 400).await;
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+const PLAN: &str = "{id: conformance, version: 3, currency: USD, period: month, retail: {rate: '0.2'}, unilevel: {rates: ['0.1', '0.05']}}";
+
+pub async fn plans<S: Store>(s: S) {
+    assert_eq!(s.current_plan().await.unwrap(), None);
+    s.put_plan(3, PLAN).await.unwrap();
+    assert_eq!(s.current_plan().await.unwrap().as_deref(), Some(PLAN));
+    let newer = PLAN.replace("version: 3", "version: 4");
+    s.put_plan(4, &newer).await.unwrap();
+    assert_eq!(s.current_plan().await.unwrap(), Some(newer));
+}
+
+fn d(id: &str, sponsor: Option<&str>, t: i64) -> DistributorRecord {
+    DistributorRecord {
+        id: id.into(),
+        sponsor: sponsor.map(Into::into),
+        joined_at: t,
+        email: Some(format!("{}@example.com", id.to_lowercase())),
+        bigcommerce_customer_id: None,
+        placement: None,
+    }
+}
+
+pub async fn enrollment<S: Store>(s: S) {
+    s.enroll(&[d("A", None, 1), d("B", Some("A"), 2)]).await.unwrap();
+    s.enroll(&[d("C", Some("B"), 3)]).await.unwrap();
+    let all = s.distributors().await.unwrap();
+    assert_eq!(all.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
+    assert_eq!(all[2], d("C", Some("B"), 3));
+    assert_eq!(s.distributor_count().await.unwrap(), 3);
+    // A duplicate id or e-mail writes nothing, not even the valid records of its batch.
+    let dup = s.enroll(&[d("D", Some("A"), 4), d("B", Some("A"), 5)]).await;
+    assert!(matches!(dup, Err(StoreError::Exists(_))), "{dup:?}");
+    let mut same_mail = d("E", Some("A"), 6);
+    same_mail.email = Some("a@example.com".into());
+    assert!(matches!(s.enroll(&[same_mail]).await, Err(StoreError::Exists(_))));
+    assert_eq!(s.distributor_count().await.unwrap(), 3);
+}
+
+fn line(earner: &str, order: i64, level: u16, amount: &str) -> StoredLine {
+    StoredLine {
+        earner: earner.into(),
+        period: "2026-11".into(),
+        kind: "unilevel".into(),
+        of: None,
+        order: Some(order),
+        level: Some(level),
+        base: dec("100"),
+        rate: dec("0.1"),
+        amount: dec(amount),
+        status: "payable".into(),
+        plan: "conformance@3".into(),
+        fin: false,
+    }
+}
+
+fn order(id: i64, version: u64, lines: Vec<StoredLine>) -> StoredOrder {
+    StoredOrder {
+        snapshot: OrderSnapshot {
+            id,
+            buyer: Some("B".into()),
+            referrer: None,
+            placed_at: 1_793_700_000_000_000_000,
+            currency: None,
+            exchange_rate: None,
+            lines: vec![SnapshotLine { sku: "K".into(), quantity: version as u32, unit_price: dec("10") }],
+            refunds: vec![],
+            status: OrderStatus::Paid,
+        },
+        version,
+        period: "2026-11".into(),
+        credited: Some("B".into()),
+        category: "distributor".into(),
+        value: Volumes { net: dec("10"), bv: dec("10"), pv: dec("10") },
+        lines,
+    }
+}
+
+fn agg(earner: &str, pv: &str) -> AggregateDelta {
+    AggregateDelta { earner: earner.into(), period: "2026-11".into(), pv: dec(pv), bv: dec(pv), ..Default::default() }
+}
+
+pub async fn conditional_order_writes<S: Store>(s: S) {
+    let l1 = line("A", 9, 1, "1.00");
+    let first = OrderWrite {
+        order: order(9, 1, vec![l1.clone()]),
+        expected_version: None,
+        remove_lines: vec![],
+        put_lines: vec![l1.clone()],
+        aggregates: vec![agg("B", "10")],
+    };
+    s.write_order(&first).await.unwrap();
+    assert_eq!(s.order(9).await.unwrap(), Some(first.order.clone()));
+    // Creating it again, or updating from a stale version, is a conflict and changes nothing.
+    assert!(matches!(s.write_order(&first).await, Err(StoreError::Conflict(9))));
+    let l2 = line("A", 9, 1, "2.00");
+    let mut second = OrderWrite {
+        order: order(9, 2, vec![l2.clone()]),
+        expected_version: Some(7),
+        remove_lines: vec![l1.clone()],
+        put_lines: vec![l2.clone()],
+        aggregates: vec![agg("B", "-10"), agg("B", "20")],
+    };
+    assert!(matches!(s.write_order(&second).await, Err(StoreError::Conflict(9))));
+    assert_eq!(s.order(9).await.unwrap().unwrap().version, 1);
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l1]);
+    second.expected_version = Some(1);
+    s.write_order(&second).await.unwrap();
+    assert_eq!(s.order(9).await.unwrap().unwrap().version, 2);
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2]);
+    let a = s.aggregates("2026-11", &["B".into(), "Z".into()]).await.unwrap();
+    assert_eq!(a[0].pv, dec("20"));
+    assert_eq!(a[1], Aggregate::default());
+    assert_eq!(s.orders().await.unwrap().len(), 1);
+    assert_eq!(s.order(10).await.unwrap(), None);
+}
+
+pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
+    let p = line("A", 9, 1, "1.00");
+    s.write_order(&OrderWrite {
+        order: order(9, 1, vec![p.clone()]),
+        expected_version: None,
+        remove_lines: vec![],
+        put_lines: vec![p.clone()],
+        aggregates: vec![],
+    })
+    .await
+    .unwrap();
+    let mut f = line("A", 9, 1, "0.50");
+    f.fin = true;
+    let close = CloseWrite {
+        period: "2026-11".into(),
+        statement: "{\"period\":\"2026-11\"}".into(),
+        lines: vec![f.clone()],
+        payouts: vec![("A".into(), dec("0.50"))],
+    };
+    assert_eq!(s.statement("2026-11").await.unwrap(), None);
+    s.put_close(&close).await.unwrap();
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![f]);
+    assert_eq!(s.statement("2026-11").await.unwrap().as_deref(), Some("{\"period\":\"2026-11\"}"));
+    assert_eq!(s.closed_periods().await.unwrap(), ["2026-11"]);
+}
+
+pub async fn parking<S: Store>(s: S) {
+    let p = Parked { source: "order 5".into(), reason: "buyer \"X\" is unknown".into(), payload: "{}".into() };
+    s.park(&p).await.unwrap();
+    assert_eq!(s.parked().await.unwrap(), vec![p]);
+}
+
+/// The statement `mlm simulate` prints for one period, as JSON.
+fn simulated(sc: Scenario) -> Vec<(String, serde_json::Value)> {
+    let run = Run::prepare(sc).expect("generated scenarios are valid");
+    let ex = run.explain();
+    let mut out = Vec::new();
+    run.close_all(|st| {
+        let mut buf = Vec::new();
+        ex.write_period(&mut buf, st).unwrap();
+        out.push((st.period.to_string(), serde_json::from_slice(&buf).unwrap()));
+        true
+    });
+    out
+}
+
+/// Every order of a generated scenario applied three times, in shuffled order, with each refund
+/// arriving as its own event in between; after closing every period the stored statements equal
+/// what `mlm simulate` computes, to the cent.
+pub async fn replay_equals_simulate<S: Store>(s: S, seed_: u64, n: usize, orders: usize) {
+    let sc = generate(&Params { distributors: n, orders, seed: seed_, months: 2, refund_percent: 15 });
+    let ledger = Ledger::new(s);
+    ledger.seed(&sc).await.unwrap();
+    let full = mlm_ledger::service::snapshots(&sc);
+    // Events: each order delivered three times, each refund once; BigCommerce's truth at an
+    // event includes the refunds whose own event has already happened.
+    #[derive(Clone, Copy)]
+    enum Event {
+        Order(usize),
+        Refund(usize, usize),
+    }
+    let mut events = Vec::new();
+    for (i, o) in full.iter().enumerate() {
+        events.extend([Event::Order(i); 3]);
+        events.extend((0..o.refunds.len()).map(|r| Event::Refund(i, r)));
+    }
+    events.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed_));
+    let mut happened: Vec<Vec<bool>> = full.iter().map(|o| vec![false; o.refunds.len()]).collect();
+    let (mut written, mut unchanged) = (0, 0);
+    for e in events {
+        let i = match e {
+            Event::Order(i) => i,
+            Event::Refund(i, r) => {
+                happened[i][r] = true;
+                i
+            }
+        };
+        let mut truth = full[i].clone();
+        truth.refunds = full[i].refunds.iter().zip(&happened[i]).filter(|(_, h)| **h).map(|(r, _)| r.clone()).collect();
+        match ledger.apply_order(&truth).await.unwrap() {
+            Applied::Written { .. } => written += 1,
+            Applied::Unchanged => unchanged += 1,
+            Applied::Parked(why) => panic!("order {} parked: {why}", truth.id),
+        }
+    }
+    assert!(written >= full.len() && unchanged > 0, "written {written}, unchanged {unchanged}");
+    let expected = simulated(sc);
+    let last = &expected.last().expect("periods").0;
+    let closed = ledger.close_period(last).await.unwrap();
+    assert_eq!(closed, expected.iter().map(|e| e.0.clone()).collect::<Vec<_>>());
+    for (period, want) in &expected {
+        let got = ledger.store.statement(period).await.unwrap().expect("closed");
+        let got: serde_json::Value = serde_json::from_str(&got).unwrap();
+        assert!(&got == want, "period {period}: the stored statement differs from mlm simulate");
+    }
+    // Final lines replaced provisional ones: an earner's stored lines are the statement's.
+    let (period, want) = &expected[0];
+    let someone =
+        want["distributors"].as_array().unwrap().iter().find(|d| !d["lines"].as_array().unwrap().is_empty()).unwrap();
+    let stored = ledger.store.lines(period, someone["id"].as_str().unwrap()).await.unwrap();
+    assert_eq!(stored.len(), someone["lines"].as_array().unwrap().len());
+    assert!(stored.iter().all(|l| l.fin));
+}
+
+pub async fn duplicates_are_no_ops<S: Store>(s: S) {
+    let sc = generate(&Params { distributors: 10, orders: 20, seed: 3, months: 1, refund_percent: 0 });
+    let ledger = Ledger::new(s);
+    ledger.seed(&sc).await.unwrap();
+    let snap = &mlm_ledger::service::snapshots(&sc)[0];
+    assert!(matches!(ledger.apply_order(snap).await.unwrap(), Applied::Written { version: 1, .. }));
+    let before = ledger.store.order(snap.id).await.unwrap();
+    assert_eq!(ledger.apply_order(snap).await.unwrap(), Applied::Unchanged);
+    assert_eq!(ledger.store.order(snap.id).await.unwrap(), before);
+    // A status flip to pending removes the order's volume and lines; back to paid restores them.
+    let mut pending = snap.clone();
+    pending.status = OrderStatus::Pending;
+    assert!(matches!(ledger.apply_order(&pending).await.unwrap(), Applied::Written { version: 2, lines: 0 }));
+    assert!(matches!(ledger.apply_order(snap).await.unwrap(), Applied::Written { version: 3, .. }));
+    let after = ledger.store.order(snap.id).await.unwrap().unwrap();
+    assert_eq!(after.lines, before.unwrap().lines);
+    // An unknown buyer is parked with its reason, never dropped.
+    let mut stranger = snap.clone();
+    stranger.id = 999_999;
+    stranger.buyer = Some("NOBODY".into());
+    let parked = ledger.apply_order(&stranger).await.unwrap();
+    assert!(matches!(&parked, Applied::Parked(r) if r.contains("NOBODY")), "{parked:?}");
+    assert_eq!(ledger.store.parked().await.unwrap().len(), 1);
+    assert_eq!(ledger.store.order(999_999).await.unwrap(), None);
+}
+
+/// A store that lets another writer in between the ledger's read and its write, once.
+struct Racing<S> {
+    inner: Arc<S>,
+    armed: AtomicBool,
+    rival: OrderSnapshot,
+}
+
+#[async_trait]
+impl<S: Store> Store for Racing<S> {
+    async fn put_plan(&self, v: i64, t: &str) -> StoreResult<()> {
+        self.inner.put_plan(v, t).await
+    }
+    async fn current_plan(&self) -> StoreResult<Option<String>> {
+        self.inner.current_plan().await
+    }
+    async fn enroll(&self, b: &[DistributorRecord]) -> StoreResult<()> {
+        self.inner.enroll(b).await
+    }
+    async fn distributors(&self) -> StoreResult<Vec<DistributorRecord>> {
+        self.inner.distributors().await
+    }
+    async fn distributor_count(&self) -> StoreResult<u64> {
+        self.inner.distributor_count().await
+    }
+    async fn put_customer(&self, c: &CustomerRecord) -> StoreResult<()> {
+        self.inner.put_customer(c).await
+    }
+    async fn customers(&self) -> StoreResult<Vec<CustomerRecord>> {
+        self.inner.customers().await
+    }
+    async fn put_mapping(&self, m: &Mapping) -> StoreResult<()> {
+        self.inner.put_mapping(m).await
+    }
+    async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
+        self.inner.mappings().await
+    }
+    async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
+        self.inner.order(id).await
+    }
+    async fn orders(&self) -> StoreResult<Vec<StoredOrder>> {
+        self.inner.orders().await
+    }
+    async fn write_order(&self, w: &OrderWrite) -> StoreResult<()> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            // The rival worker applies its (newer) view of the order first.
+            let rival = Ledger::new(self.inner.clone());
+            assert!(matches!(rival.apply_order(&self.rival).await.unwrap(), Applied::Written { .. }));
+        }
+        self.inner.write_order(w).await
+    }
+    async fn aggregates(&self, p: &str, ids: &[String]) -> StoreResult<Vec<Aggregate>> {
+        self.inner.aggregates(p, ids).await
+    }
+    async fn lines(&self, p: &str, e: &str) -> StoreResult<Vec<StoredLine>> {
+        self.inner.lines(p, e).await
+    }
+    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()> {
+        self.inner.put_close(c).await
+    }
+    async fn statement(&self, p: &str) -> StoreResult<Option<String>> {
+        self.inner.statement(p).await
+    }
+    async fn closed_periods(&self) -> StoreResult<Vec<String>> {
+        self.inner.closed_periods().await
+    }
+    async fn park(&self, p: &Parked) -> StoreResult<()> {
+        self.inner.park(p).await
+    }
+    async fn parked(&self) -> StoreResult<Vec<Parked>> {
+        self.inner.parked().await
+    }
+}
+
+/// Two workers racing on one order: the one whose write loses re-reads and recomputes, and the
+/// order ends in one correct state with the volumes counted once.
+pub async fn racing_writers_converge<S: Store + 'static>(s: S) {
+    let sc = generate(&Params { distributors: 10, orders: 20, seed: 5, months: 1, refund_percent: 0 });
+    let inner = Arc::new(s);
+    Ledger::new(inner.clone()).seed(&sc).await.unwrap();
+    let snap = mlm_ledger::service::snapshots(&sc)
+        .into_iter()
+        .find(|o| o.buyer.as_deref().is_some_and(|b| b.starts_with('D')))
+        .unwrap();
+    let racing = Racing { inner: inner.clone(), armed: AtomicBool::new(true), rival: snap.clone() };
+    let ledger = Ledger::new(racing);
+    // Our worker applies the same order; its first write loses to the rival's.
+    assert_eq!(ledger.apply_order(&snap).await.unwrap(), Applied::Unchanged);
+    let stored = inner.order(snap.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    let buyer = snap.buyer.clone().unwrap();
+    let a = inner.aggregates(&stored.period, std::slice::from_ref(&buyer)).await.unwrap();
+    assert_eq!(a[0].pv, stored.value.pv, "volume counted once");
+}

@@ -1,0 +1,325 @@
+//! The embedded default: the whole ledger in one SQLite file (WAL mode, every order write one
+//! transaction conditioned on the order's version), for `mlm demo`, `mlm serve`, what-if runs
+//! and fast tests. Same semantics as DynamoDB: both pass `mlm-store-conformance`.
+
+use async_trait::async_trait;
+use mlm_ledger::model::*;
+use mlm_ledger::port::{Store, StoreError, StoreResult};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rust_decimal::Decimal;
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS plans (version INTEGER PRIMARY KEY, text TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS distributors (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, email TEXT UNIQUE, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mappings (sku TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, period TEXT NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lines (period TEXT NOT NULL, earner TEXT NOT NULL, key TEXT NOT NULL, fin INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (period, earner, key));
+CREATE TABLE IF NOT EXISTS aggregates (period TEXT NOT NULL, earner TEXT NOT NULL, pv TEXT NOT NULL, bv TEXT NOT NULL, retail TEXT NOT NULL, personal TEXT NOT NULL, PRIMARY KEY (period, earner));
+CREATE TABLE IF NOT EXISTS closes (period TEXT PRIMARY KEY, statement TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS payouts (period TEXT NOT NULL, earner TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (period, earner));
+CREATE TABLE IF NOT EXISTS parked (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
+";
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("ledger records serialize")
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(backend)
+}
+
+fn dec(s: &str) -> StoreResult<Decimal> {
+    s.parse().map_err(backend)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the ledger file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        // Durable at every commit: a crash loses nothing that was acknowledged.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(SqliteStore { conn: Mutex::new(conn) })
+    }
+
+    /// A private in-memory ledger (tests, what-if runs).
+    pub fn in_memory() -> StoreResult<SqliteStore> {
+        let conn = Connection::open_in_memory().map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(SqliteStore { conn: Mutex::new(conn) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut c = self.conn.lock().map_err(|_| StoreError::Backend("connection poisoned".into()))?;
+        f(&mut c)
+    }
+}
+
+fn put_line(tx: &rusqlite::Transaction, l: &StoredLine) -> StoreResult<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO lines (period, earner, key, fin, line) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![l.period, l.earner, l.key(), l.fin, json(l)],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO plans (version, text, seq) VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM plans))",
+                params![version, text],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    async fn current_plan(&self) -> StoreResult<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT text FROM plans ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+                .optional()
+                .map_err(backend)
+        })
+    }
+
+    async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()> {
+        self.with(|c| {
+            let tx = c.transaction().map_err(backend)?;
+            for d in batch {
+                let email = d.email.as_ref().map(|e| e.trim().to_lowercase());
+                tx.execute(
+                    "INSERT INTO distributors (id, email, record) VALUES (?1, ?2, ?3)",
+                    params![d.id, email, json(d)],
+                )
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                        StoreError::Exists(format!("distributor {:?} (id or e-mail)", d.id))
+                    }
+                    e => backend(e),
+                })?;
+            }
+            tx.commit().map_err(backend)
+        })
+    }
+
+    async fn distributors(&self) -> StoreResult<Vec<DistributorRecord>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT record FROM distributors ORDER BY seq").map_err(backend)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| parse(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn distributor_count(&self) -> StoreResult<u64> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM distributors", [], |r| r.get(0)).map_err(backend))
+    }
+
+    async fn put_customer(&self, cu: &CustomerRecord) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("INSERT OR REPLACE INTO customers (id, record) VALUES (?1, ?2)", params![cu.id, json(cu)])
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    async fn customers(&self) -> StoreResult<Vec<CustomerRecord>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT record FROM customers ORDER BY id").map_err(backend)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| parse(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn put_mapping(&self, m: &Mapping) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("INSERT OR REPLACE INTO mappings (sku, record) VALUES (?1, ?2)", params![m.sku, json(m)])
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT record FROM mappings ORDER BY sku").map_err(backend)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| parse(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
+        self.with(|c| {
+            let s: Option<String> = c
+                .query_row("SELECT state FROM orders WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            s.map(|s| parse(&s)).transpose()
+        })
+    }
+
+    async fn orders(&self) -> StoreResult<Vec<StoredOrder>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT state FROM orders ORDER BY id").map_err(backend)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| parse(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn write_order(&self, w: &OrderWrite) -> StoreResult<()> {
+        self.with(|c| {
+            // IMMEDIATE: take the write lock before reading the version, so check and write are
+            // one atomic step even across processes sharing the file.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let o = &w.order;
+            let id = o.snapshot.id;
+            let current: Option<u64> =
+                tx.query_row("SELECT version FROM orders WHERE id = ?1", [id], |r| r.get(0)).optional().map_err(backend)?;
+            if current != w.expected_version {
+                return Err(StoreError::Conflict(id));
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO orders (id, version, period, state) VALUES (?1, ?2, ?3, ?4)",
+                params![id, o.version, o.period, json(o)],
+            )
+            .map_err(backend)?;
+            for l in &w.remove_lines {
+                tx.execute(
+                    "DELETE FROM lines WHERE period = ?1 AND earner = ?2 AND key = ?3 AND fin = 0",
+                    params![l.period, l.earner, l.key()],
+                )
+                .map_err(backend)?;
+            }
+            for l in &w.put_lines {
+                put_line(&tx, l)?;
+            }
+            for a in &w.aggregates {
+                let row: Option<(String, String, String, String)> = tx
+                    .query_row(
+                        "SELECT pv, bv, retail, personal FROM aggregates WHERE period = ?1 AND earner = ?2",
+                        params![a.period, a.earner],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                let (pv, bv, re, pe) = match row {
+                    Some((p, b, r, s)) => (dec(&p)?, dec(&b)?, dec(&r)?, dec(&s)?),
+                    None => Default::default(),
+                };
+                tx.execute(
+                    "INSERT OR REPLACE INTO aggregates (period, earner, pv, bv, retail, personal) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        a.period,
+                        a.earner,
+                        (pv + a.pv).to_string(),
+                        (bv + a.bv).to_string(),
+                        (re + a.retail_sales).to_string(),
+                        (pe + a.personal_sales).to_string()
+                    ],
+                )
+                .map_err(backend)?;
+            }
+            tx.commit().map_err(backend)
+        })
+    }
+
+    async fn aggregates(&self, period: &str, ids: &[String]) -> StoreResult<Vec<Aggregate>> {
+        self.with(|c| {
+            let mut st = c
+                .prepare_cached("SELECT pv, bv, retail, personal FROM aggregates WHERE period = ?1 AND earner = ?2")
+                .map_err(backend)?;
+            ids.iter()
+                .map(|id| {
+                    let row: Option<(String, String, String, String)> = st
+                        .query_row(params![period, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                        .optional()
+                        .map_err(backend)?;
+                    Ok(match row {
+                        Some((p, b, r, s)) => {
+                            Aggregate { pv: dec(&p)?, bv: dec(&b)?, retail_sales: dec(&r)?, personal_sales: dec(&s)? }
+                        }
+                        None => Aggregate::default(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn lines(&self, period: &str, earner: &str) -> StoreResult<Vec<StoredLine>> {
+        self.with(|c| {
+            let mut st = c
+                .prepare("SELECT line FROM lines WHERE period = ?1 AND earner = ?2 ORDER BY rowid")
+                .map_err(backend)?;
+            let rows = st.query_map(params![period, earner], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| parse(&r.map_err(backend)?)).collect()
+        })
+    }
+
+    async fn put_close(&self, cl: &CloseWrite) -> StoreResult<()> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            tx.execute("DELETE FROM lines WHERE period = ?1", [&cl.period]).map_err(backend)?;
+            for l in &cl.lines {
+                put_line(&tx, l)?;
+            }
+            for (earner, amount) in &cl.payouts {
+                tx.execute(
+                    "INSERT OR REPLACE INTO payouts (period, earner, amount, status) VALUES (?1, ?2, ?3, 'queued')",
+                    params![cl.period, earner, amount.to_string()],
+                )
+                .map_err(backend)?;
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO closes (period, statement) VALUES (?1, ?2)",
+                params![cl.period, cl.statement],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+    }
+
+    async fn statement(&self, period: &str) -> StoreResult<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT statement FROM closes WHERE period = ?1", [period], |r| r.get(0))
+                .optional()
+                .map_err(backend)
+        })
+    }
+
+    async fn closed_periods(&self) -> StoreResult<Vec<String>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT period FROM closes ORDER BY period").map_err(backend)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })
+    }
+
+    async fn park(&self, p: &Parked) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("INSERT INTO parked (record) VALUES (?1)", [json(p)]).map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    async fn parked(&self) -> StoreResult<Vec<Parked>> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT record FROM parked ORDER BY seq").map_err(backend)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+            rows.map(|r| parse(&r.map_err(backend)?)).collect()
+        })
+    }
+}
