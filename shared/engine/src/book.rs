@@ -416,19 +416,37 @@ fn value_at(catalog: &Catalog, x: Decimal, lines: &[BookLine], q: impl Fn(&BookL
     v
 }
 
-/// Attribution (spec §4): the credited distributor and the category of an order.
-pub fn attribute(
-    buyer_distributor: Option<u32>,
-    is_customer: bool,
-    customer_referrer: Option<u32>,
-    order_referrer: Option<u32>,
-) -> (u32, Category) {
-    if let Some(d) = buyer_distributor {
-        return (d, Category::Distributor);
-    }
-    let referrer = if is_customer { customer_referrer.or(order_referrer) } else { order_referrer };
+/// Who bought an order, as the network knows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Buyer {
+    Distributor(u32),
+    /// A known retail customer, with its referrer if it has one.
+    Customer(Option<u32>),
+    /// No buyer account (a guest checkout).
+    Guest,
+}
+
+/// Attribution (spec §4): the credited distributor (or [`NONE`]) and the category of an order.
+pub fn attribute(buyer: Buyer, order_referrer: Option<u32>) -> (u32, Category) {
+    let referrer = match buyer {
+        Buyer::Distributor(d) => return (d, Category::Distributor),
+        Buyer::Customer(r) => r.or(order_referrer),
+        Buyer::Guest => order_referrer,
+    };
     match referrer {
         Some(r) => (r, Category::Retail),
         None => (NONE, Category::House),
+    }
+}
+
+/// The exchange rate an order is valued at (spec §3): 1 in the plan's currency or without a
+/// currency; otherwise the order's own rate, which must then be given and positive.
+pub fn exchange_rate(plan_currency: &str, currency: Option<&str>, rate: Option<Decimal>) -> Result<Decimal, String> {
+    match (currency, rate) {
+        (None, _) => Ok(Decimal::ONE),
+        (Some(c), _) if c == plan_currency => Ok(Decimal::ONE),
+        (Some(_), Some(x)) if x > Decimal::ZERO => Ok(x),
+        (Some(_), Some(x)) => Err(format!("must be positive, not {x}")),
+        (Some(c), None) => Err(format!("is required for an order in {c} (the plan's currency is {plan_currency})")),
     }
 }

@@ -1,7 +1,7 @@
 //! A whole run (`mlm simulate`): resolve the scenario's references, then close every period in
 //! order, carrying binary volume and balances forward (spec §2).
 
-use crate::book::{attribute, Book, Catalog, NewOrder, RefundAsk};
+use crate::book::{attribute, exchange_rate, Book, Buyer, Catalog, NewOrder, RefundAsk};
 use crate::close::{close_period, Carry, Context, Paid, PeriodStatement};
 use crate::error::{InputError, InputErrors};
 use crate::genealogy::Network;
@@ -19,11 +19,6 @@ pub struct Run {
     pub book: Book,
     /// One per order line whose SKU is not in the catalog (spec §3).
     pub warnings: Vec<String>,
-}
-
-enum Buyer {
-    Distributor(u32),
-    Customer(Option<u32>),
 }
 
 impl Run {
@@ -107,7 +102,7 @@ impl Run {
                 continue;
             }
             let buyer = match o.buyer.as_deref() {
-                None => Some(Buyer::Customer(None)),
+                None => Some(Buyer::Guest),
                 Some(b) => match (net.get(b), customers.get(b)) {
                     (Some(d), _) => Some(Buyer::Distributor(d)),
                     (None, Some(r)) => Some(Buyer::Customer(*r)),
@@ -127,28 +122,18 @@ impl Run {
                 }
                 d
             });
-            let exchange_rate = match (&o.currency, o.exchange_rate) {
-                (Some(c), _) if *c == plan.currency => Decimal::ONE,
-                (None, _) => Decimal::ONE,
-                (Some(_), Some(x)) => x,
-                (Some(c), None) => {
-                    err(
-                        format!("orders[{i}].exchange_rate"),
-                        format!("is required for an order in {c} (the plan's currency is {})", plan.currency),
-                    );
+            let exchange_rate =
+                exchange_rate(&plan.currency, o.currency.as_deref(), o.exchange_rate).unwrap_or_else(|m| {
+                    err(format!("orders[{i}].exchange_rate"), m);
                     Decimal::ONE
-                }
-            };
+                });
             for (j, l) in o.lines.iter().enumerate() {
                 if book.catalog.get(&l.sku).is_none() {
                     warnings.push(format!("orders[{i}].lines[{j}].sku: unknown SKU {:?}", l.sku));
                 }
             }
             let Some(buyer) = buyer else { continue };
-            let (credited, category) = match buyer {
-                Buyer::Distributor(d) => attribute(Some(d), false, None, referrer),
-                Buyer::Customer(r) => attribute(None, o.buyer.is_some(), r, referrer),
-            };
+            let (credited, category) = attribute(buyer, referrer);
             book.add_order(NewOrder {
                 id: o.id,
                 buyer: credited,

@@ -3,7 +3,7 @@
 
 use crate::model::*;
 use crate::port::{Store, StoreError};
-use mlm_engine::book::{attribute, Book, Catalog, Category, NewOrder, RefundAsk};
+use mlm_engine::book::{attribute, exchange_rate, Book, Buyer, Catalog, Category, NewOrder, RefundAsk};
 use mlm_engine::close::{matrix_lines, unilevel_lines, Context, Upline};
 use mlm_engine::genealogy::{chain, Network, NONE};
 use mlm_engine::num::mul_round;
@@ -274,19 +274,18 @@ impl<S: Store> Ledger<S> {
                 None => return Ok(Err(format!("referrer {r:?} is not a distributor"))),
             },
         };
-        let (credited, category) = match snap.buyer.as_deref() {
-            None => attribute(None, false, None, referrer),
+        let buyer = match snap.buyer.as_deref() {
+            None => Buyer::Guest,
             Some(b) => match (net.get(b), cache.customers.get(b)) {
-                (Some(d), _) => attribute(Some(d), false, None, referrer),
-                (None, Some(r)) => attribute(None, true, *r, referrer),
+                (Some(d), _) => Buyer::Distributor(d),
+                (None, Some(r)) => Buyer::Customer(*r),
                 (None, None) => return Ok(Err(format!("buyer {b:?} is neither a distributor nor a customer"))),
             },
         };
-        let rate = match (&snap.currency, snap.exchange_rate) {
-            (Some(c), _) if *c == plan.currency => Decimal::ONE,
-            (None, _) => Decimal::ONE,
-            (Some(_), Some(x)) if x > Decimal::ZERO => x,
-            (Some(c), _) => return Ok(Err(format!("an order in {c} needs a positive exchange rate"))),
+        let (credited, category) = attribute(buyer, referrer);
+        let rate = match exchange_rate(&plan.currency, snap.currency.as_deref(), snap.exchange_rate) {
+            Ok(x) => x,
+            Err(m) => return Ok(Err(format!("exchange rate {m}"))),
         };
         let mut catalog = Catalog::default();
         for m in self.store.mappings().await? {

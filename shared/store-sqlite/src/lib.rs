@@ -68,6 +68,13 @@ impl SqliteStore {
     }
 }
 
+/// Every JSON record a query returns, parsed.
+fn records<T: serde::de::DeserializeOwned>(c: &Connection, sql: &str) -> StoreResult<Vec<T>> {
+    let mut st = c.prepare(sql).map_err(backend)?;
+    let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+    rows.map(|r| parse(&r.map_err(backend)?)).collect()
+}
+
 fn put_line(tx: &rusqlite::Transaction, l: &StoredLine) -> StoreResult<()> {
     tx.execute(
         "INSERT OR REPLACE INTO lines (period, earner, key, fin, line) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -119,11 +126,7 @@ impl Store for SqliteStore {
     }
 
     async fn distributors(&self) -> StoreResult<Vec<DistributorRecord>> {
-        self.with(|c| {
-            let mut st = c.prepare("SELECT record FROM distributors ORDER BY seq").map_err(backend)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
-            rows.map(|r| parse(&r.map_err(backend)?)).collect()
-        })
+        self.with(|c| records(c, "SELECT record FROM distributors ORDER BY seq"))
     }
 
     async fn distributor_count(&self) -> StoreResult<u64> {
@@ -139,11 +142,7 @@ impl Store for SqliteStore {
     }
 
     async fn customers(&self) -> StoreResult<Vec<CustomerRecord>> {
-        self.with(|c| {
-            let mut st = c.prepare("SELECT record FROM customers ORDER BY id").map_err(backend)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
-            rows.map(|r| parse(&r.map_err(backend)?)).collect()
-        })
+        self.with(|c| records(c, "SELECT record FROM customers ORDER BY id"))
     }
 
     async fn put_mapping(&self, m: &Mapping) -> StoreResult<()> {
@@ -155,11 +154,7 @@ impl Store for SqliteStore {
     }
 
     async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
-        self.with(|c| {
-            let mut st = c.prepare("SELECT record FROM mappings ORDER BY sku").map_err(backend)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
-            rows.map(|r| parse(&r.map_err(backend)?)).collect()
-        })
+        self.with(|c| records(c, "SELECT record FROM mappings ORDER BY sku"))
     }
 
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
@@ -173,11 +168,7 @@ impl Store for SqliteStore {
     }
 
     async fn orders(&self) -> StoreResult<Vec<StoredOrder>> {
-        self.with(|c| {
-            let mut st = c.prepare("SELECT state FROM orders ORDER BY id").map_err(backend)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
-            rows.map(|r| parse(&r.map_err(backend)?)).collect()
-        })
+        self.with(|c| records(c, "SELECT state FROM orders ORDER BY id"))
     }
 
     async fn write_order(&self, w: &OrderWrite) -> StoreResult<()> {
@@ -316,10 +307,6 @@ impl Store for SqliteStore {
     }
 
     async fn parked(&self) -> StoreResult<Vec<Parked>> {
-        self.with(|c| {
-            let mut st = c.prepare("SELECT record FROM parked ORDER BY seq").map_err(backend)?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
-            rows.map(|r| parse(&r.map_err(backend)?)).collect()
-        })
+        self.with(|c| records(c, "SELECT record FROM parked ORDER BY seq"))
     }
 }
