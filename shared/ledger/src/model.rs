@@ -17,6 +17,12 @@ pub struct DistributorRecord {
     /// Explicit binary placement: `(parent, "left" | "right")`.
     #[serde(default)]
     pub placement: Option<(String, String)>,
+    /// Sponsor path, nearest first (filled at enrollment): paying an order never walks the tree.
+    #[serde(default)]
+    pub upline: Vec<String>,
+    /// Matrix parent path, nearest first (filled at enrollment).
+    #[serde(default)]
+    pub matrix_upline: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +167,30 @@ pub struct OrderWrite {
     pub remove_lines: Vec<StoredLine>,
     pub put_lines: Vec<StoredLine>,
     pub aggregates: Vec<AggregateDelta>,
+}
+
+/// What reconciling one order needs to read, in one batched read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextQuery {
+    pub order: i64,
+    /// The buyer and the order's referrer: distributor or customer ids.
+    pub parties: Vec<String>,
+    pub skus: Vec<String>,
+}
+
+/// The answer to a [`ContextQuery`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderContext {
+    pub stored: Option<StoredOrder>,
+    /// The active plan's text.
+    pub plan: Option<String>,
+    pub closed: Vec<String>,
+    /// The parties that are distributors.
+    pub distributors: Vec<DistributorRecord>,
+    /// The parties that are customers.
+    pub customers: Vec<CustomerRecord>,
+    /// Current mappings of the SKUs asked for (absent SKUs are unmapped).
+    pub mappings: Vec<Mapping>,
 }
 
 /// A closed period as stored.

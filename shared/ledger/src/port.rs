@@ -38,6 +38,10 @@ pub trait Store: Send + Sync {
     /// Current mappings, by SKU.
     async fn mappings(&self) -> StoreResult<Vec<Mapping>>;
 
+    /// Everything reconciling one order reads first, in one round trip.
+    async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext>;
+    async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>>;
+
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>>;
     /// Every stored order (period close reads them all).
     async fn orders(&self) -> StoreResult<Vec<StoredOrder>>;
@@ -60,7 +64,7 @@ pub trait Store: Send + Sync {
     async fn parked(&self) -> StoreResult<Vec<Parked>>;
 }
 
-/// A shared store is a store (workers in one process share one connection pool).
+/// A shared store is a store (workers in one process share one connection).
 #[async_trait]
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
@@ -89,6 +93,12 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
         (**self).mappings().await
+    }
+    async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext> {
+        (**self).context(q).await
+    }
+    async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>> {
+        (**self).distributor(id).await
     }
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
         (**self).order(id).await

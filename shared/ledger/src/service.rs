@@ -4,7 +4,7 @@
 use crate::model::*;
 use crate::port::{Store, StoreError};
 use mlm_engine::book::{attribute, exchange_rate, Book, Buyer, Catalog, Category, NewOrder, RefundAsk};
-use mlm_engine::close::{matrix_lines, unilevel_lines, Context, Upline};
+use mlm_engine::close::{matrix_lines, unilevel_lines, Upline};
 use mlm_engine::genealogy::{chain, Network, NONE};
 use mlm_engine::num::mul_round;
 use mlm_engine::period::{Period, Timestamp};
@@ -13,7 +13,6 @@ use mlm_engine::scenario::{self as sc, Leg, Scenario};
 use mlm_engine::{Format, InputError, InputErrors, Run};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -38,18 +37,8 @@ pub enum Applied {
     Parked(String),
 }
 
-/// The network and customers as last read, rebuilt when the store has more distributors.
-struct Cache {
-    plan_text: String,
-    plan: Plan,
-    count: u64,
-    net: Network,
-    customers: HashMap<String, Option<u32>>,
-}
-
 pub struct Ledger<S> {
     pub store: S,
-    cache: Mutex<Option<std::sync::Arc<Cache>>>,
 }
 
 /// How many upline members a provisional evaluation reads (one BatchGet's worth).
@@ -70,7 +59,7 @@ fn period_of(plan: &Plan, at: i64) -> Period {
 
 impl<S: Store> Ledger<S> {
     pub fn new(store: S) -> Ledger<S> {
-        Ledger { store, cache: Mutex::new(None) }
+        Ledger { store }
     }
 
     /// Loads a whole scenario into the ledger: its plan, network, customers and catalog, then
@@ -100,6 +89,8 @@ impl<S: Store> Ledger<S> {
                     .placement
                     .as_ref()
                     .map(|p| (p.parent.clone(), if p.leg == Leg::Right { "right" } else { "left" }.to_string())),
+                upline: Vec::new(),
+                matrix_upline: Vec::new(),
             })
             .collect();
         self.enroll(&records).await?;
@@ -153,13 +144,26 @@ impl<S: Store> Ledger<S> {
         if !errors.is_empty() {
             return Err(LedgerError::Invalid(InputErrors(errors)));
         }
-        self.store.enroll(batch).await?;
+        let path = |first: u32, parent: &[u32]| -> Vec<String> {
+            chain(first, |x| parent[x as usize]).map(|x| net.ids[x as usize].clone()).collect()
+        };
+        let records: Vec<DistributorRecord> = batch
+            .iter()
+            .map(|d| {
+                let i = net.get(&d.id).expect("just added") as usize;
+                DistributorRecord {
+                    upline: path(net.sponsor[i], &net.sponsor),
+                    matrix_upline: net.matrix.as_ref().map_or_else(Vec::new, |m| path(m.parent[i], &m.parent)),
+                    ..d.clone()
+                }
+            })
+            .collect();
+        self.store.enroll(&records).await?;
         Ok(())
     }
 
     pub async fn add_customer(&self, c: &CustomerRecord) -> Result<(), LedgerError> {
         self.store.put_customer(c).await?;
-        *self.cache.lock().expect("cache lock") = None;
         Ok(())
     }
 
@@ -168,47 +172,19 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 
-    async fn cache(&self) -> Result<std::sync::Arc<Cache>, LedgerError> {
-        let plan_text = self.store.current_plan().await?.ok_or(LedgerError::NoPlan)?;
-        let count = self.store.distributor_count().await?;
-        if let Some(c) = self.cache.lock().expect("cache lock").as_ref() {
-            if c.count == count && c.plan_text == plan_text {
-                return Ok(c.clone());
-            }
-        }
-        let plan = Plan::from_text(&plan_text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
-        let mut net = Network::new(&plan);
-        for d in self.store.distributors().await? {
-            let placement = d.placement.as_ref().map(|(p, l)| (p.as_str(), leg(l)));
-            let _ = net.add(&d.id, d.sponsor.as_deref(), placement);
-        }
-        let customers = self
-            .store
-            .customers()
-            .await?
-            .into_iter()
-            .map(|c| {
-                let r = c.referrer.as_deref().and_then(|r| net.get(r));
-                (c.id, r)
-            })
-            .collect();
-        let cache = std::sync::Arc::new(Cache { plan_text, plan, count, net, customers });
-        *self.cache.lock().expect("cache lock") = Some(cache.clone());
-        Ok(cache)
-    }
-
     /// Reconciles the ledger with an order as the store has it now. Idempotent: the same
     /// snapshot twice writes once. Two workers racing on one order both condition their write on
     /// the version they read; the loser re-reads and recomputes.
     pub async fn apply_order(&self, snap: &OrderSnapshot) -> Result<Applied, LedgerError> {
+        let mut parties: Vec<String> = snap.buyer.iter().chain(&snap.referrer).cloned().collect();
+        parties.dedup();
+        let query = ContextQuery { order: snap.id, parties, skus: snap.lines.iter().map(|l| l.sku.clone()).collect() };
         for _ in 0..MAX_ATTEMPTS {
-            let stored = self.store.order(snap.id).await?;
-            if stored.as_ref().is_some_and(|s| &s.snapshot == snap) {
+            let ctx = self.store.context(&query).await?;
+            if ctx.stored.as_ref().is_some_and(|s| &s.snapshot == snap) {
                 return Ok(Applied::Unchanged);
             }
-            let cache = self.cache().await?;
-            let closed = self.store.closed_periods().await?;
-            let desired = match self.desired(&cache, snap, &closed).await? {
+            let desired = match self.desired(&ctx, snap).await? {
                 Ok(d) => d,
                 Err(reason) => {
                     self.store
@@ -221,6 +197,7 @@ impl<S: Store> Ledger<S> {
                     return Ok(Applied::Parked(reason));
                 }
             };
+            let stored = ctx.stored;
             let (order, delta) = desired;
             let old_lines = stored.as_ref().map_or(&[][..], |s| s.lines.as_slice());
             let put_lines: Vec<StoredLine> = order.lines.iter().filter(|l| !old_lines.contains(l)).cloned().collect();
@@ -257,28 +234,46 @@ impl<S: Store> Ledger<S> {
     /// The state the ledger should hold for `snap`, or why it cannot be processed.
     async fn desired(
         &self,
-        cache: &Cache,
+        ctx: &OrderContext,
         snap: &OrderSnapshot,
-        closed: &[String],
     ) -> Result<Result<(StoredOrder, Option<AggregateDelta>), String>, LedgerError> {
-        let plan = &cache.plan;
-        let net = &cache.net;
-        let period = period_of(plan, snap.placed_at);
-        if closed.contains(&period.to_string()) {
+        let plan_text = ctx.plan.as_deref().ok_or(LedgerError::NoPlan)?;
+        let plan = Plan::from_text(plan_text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
+        let period = period_of(&plan, snap.placed_at);
+        if ctx.closed.contains(&period.to_string()) {
             return Ok(Err(format!("placed in {period}, which is already closed")));
         }
+        // The parties this order involves, as a small network: the credited distributor's
+        // upline comes from its record, never from walking the tree.
+        let mut people: Vec<DistributorRecord> = ctx.distributors.clone();
+        let find = |people: &[DistributorRecord], id: &str| people.iter().position(|d| d.id == id).map(|i| i as u32);
         let referrer = match snap.referrer.as_deref() {
             None => None,
-            Some(r) => match net.get(r) {
+            Some(r) => match find(&people, r) {
                 Some(d) => Some(d),
                 None => return Ok(Err(format!("referrer {r:?} is not a distributor"))),
             },
         };
         let buyer = match snap.buyer.as_deref() {
             None => Buyer::Guest,
-            Some(b) => match (net.get(b), cache.customers.get(b)) {
+            Some(b) => match (find(&people, b), ctx.customers.iter().find(|c| c.id == b)) {
                 (Some(d), _) => Buyer::Distributor(d),
-                (None, Some(r)) => Buyer::Customer(*r),
+                (None, Some(c)) => match c.referrer.as_deref() {
+                    None => Buyer::Customer(None),
+                    Some(r) => match find(&people, r) {
+                        Some(d) => Buyer::Customer(Some(d)),
+                        // The customer's referrer: one more read (the fourth round trip at most).
+                        None => match self.store.distributor(r).await? {
+                            Some(rec) => {
+                                people.push(rec);
+                                Buyer::Customer(Some(people.len() as u32 - 1))
+                            }
+                            None => {
+                                return Ok(Err(format!("customer {b:?} has referrer {r:?}, who is not a distributor")))
+                            }
+                        },
+                    },
+                },
                 (None, None) => return Ok(Err(format!("buyer {b:?} is neither a distributor nor a customer"))),
             },
         };
@@ -288,11 +283,11 @@ impl<S: Store> Ledger<S> {
             Err(m) => return Ok(Err(format!("exchange rate {m}"))),
         };
         let mut catalog = Catalog::default();
-        for m in self.store.mappings().await? {
-            let _ = catalog.add(sc::CatalogItem { sku: m.sku, bv: m.bv, bv_rate: m.bv_rate, pv: m.pv });
+        for m in &ctx.mappings {
+            let _ = catalog.add(sc::CatalogItem { sku: m.sku.clone(), bv: m.bv, bv_rate: m.bv_rate, pv: m.pv });
         }
         let mut book = Book::new(plan.period, &plan.currency, catalog);
-        let paid = snap.status == OrderStatus::Paid || matches!(snap.status, OrderStatus::Cancelled { .. });
+        let counts = snap.status != OrderStatus::Pending;
         let mut lines_iter = snap.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price));
         let oi = book
             .add_order(NewOrder {
@@ -310,112 +305,112 @@ impl<S: Store> Ledger<S> {
                 return Ok(Err(format!("refund {}: {}: {}", r.id, e.field, e.message)));
             }
         }
-        let o = &book.orders[oi as usize];
-        let value = if paid { o.value } else { mlm_engine::book::Value::default() };
+        let value = if counts { book.orders[oi as usize].value } else { mlm_engine::book::Value::default() };
         let category_name = match category {
             Category::Distributor => "distributor",
             Category::Retail => "retail",
             Category::House => "house",
         };
-        let credited_id = (credited != NONE).then(|| net.ids[credited as usize].clone());
+        let credited_rec = (credited != NONE).then(|| &people[credited as usize]);
         let period_s = period.to_string();
-        let mut lines = Vec::new();
-        if paid {
-            lines = self.provisional(cache, &book, oi, value.bv, &period_s).await?;
-        }
+        let lines =
+            if counts { self.provisional(&plan, &book, oi, credited_rec, &period_s).await? } else { Vec::new() };
         let order = StoredOrder {
             snapshot: snap.clone(),
             version: 0,
             period: period_s.clone(),
-            credited: credited_id.clone(),
+            credited: credited_rec.map(|d| d.id.clone()),
             category: category_name.into(),
             value: Volumes { net: value.net, bv: value.bv, pv: value.pv },
             lines,
         };
-        let delta = credited_id.map(|c| volume_delta(&c, &period_s, category_name, &order.value, Decimal::ONE));
+        let delta = credited_rec.map(|c| volume_delta(&c.id, &period_s, category_name, &order.value, Decimal::ONE));
         Ok(Ok((order, delta)))
     }
 
     /// Provisional lines (spec preamble): activity from the PV recorded so far in the period,
-    /// compliance from the sales recorded so far, no rank (until the first close).
+    /// compliance from the sales recorded so far, no rank (until the first close). One batched
+    /// read of the upline's running totals, whatever the depth of the genealogy.
     async fn provisional(
         &self,
-        cache: &Cache,
+        plan: &Plan,
         book: &Book,
         oi: u32,
-        bv: Decimal,
+        credited: Option<&DistributorRecord>,
         period: &str,
     ) -> Result<Vec<StoredLine>, LedgerError> {
-        let plan = &cache.plan;
-        let net = &cache.net;
         let o = &book.orders[oi as usize];
+        let bv = o.value.bv;
         let label = plan.label();
-        let line =
-            |earner: u32, kind: &str, level: Option<u16>, base: Decimal, rate: Decimal, amount: Decimal, held: bool| {
-                StoredLine {
-                    earner: net.ids[earner as usize].clone(),
-                    period: period.to_string(),
-                    kind: kind.into(),
-                    of: None,
-                    order: Some(o.id),
-                    level,
-                    base,
-                    rate,
-                    amount,
-                    status: if held { "held" } else { "payable" }.into(),
-                    plan: label.clone(),
-                    fin: false,
-                }
-            };
+        let line = |earner: &str,
+                    kind: &str,
+                    level: Option<u16>,
+                    base: Decimal,
+                    rate: Decimal,
+                    amount: Decimal,
+                    held: bool| {
+            StoredLine {
+                earner: earner.to_string(),
+                period: period.to_string(),
+                kind: kind.into(),
+                of: None,
+                order: Some(o.id),
+                level,
+                base,
+                rate,
+                amount,
+                status: if held { "held" } else { "payable" }.into(),
+                plan: label.clone(),
+                fin: false,
+            }
+        };
         let mut out = Vec::new();
+        let Some(c) = credited else { return Ok(out) };
         if let (Some(r), Category::Retail) = (&plan.retail, o.category) {
             if o.value.net > Decimal::ZERO {
-                out.push(line(
-                    o.credited,
-                    "retail",
-                    None,
-                    o.value.net,
-                    r.rate,
-                    mul_round(r.rate, o.value.net, 2),
-                    false,
-                ));
+                out.push(line(&c.id, "retail", None, o.value.net, r.rate, mul_round(r.rate, o.value.net, 2), false));
             }
         }
-        if o.credited == NONE || bv <= Decimal::ZERO {
+        if bv <= Decimal::ZERO {
             return Ok(out);
         }
-        let sponsors: Vec<u32> =
-            chain(net.sponsor[o.credited as usize], |x| net.sponsor[x as usize]).take(PROVISIONAL_UPLINE).collect();
-        let matrix: Vec<u32> = match (&plan.matrix, &net.matrix) {
-            (Some(m), Some(t)) => {
-                chain(t.parent[o.credited as usize], |x| t.parent[x as usize]).take(m.rates.len()).collect()
-            }
-            _ => Vec::new(),
+        let sponsors = &c.upline[..c.upline.len().min(PROVISIONAL_UPLINE)];
+        let matrix = match &plan.matrix {
+            Some(m) => &c.matrix_upline[..c.matrix_upline.len().min(m.rates.len())],
+            None => &[][..],
         };
-        let ids: Vec<String> = sponsors.iter().chain(&matrix).map(|&d| net.ids[d as usize].clone()).collect();
+        let ids: Vec<String> = sponsors.iter().chain(matrix).cloned().collect();
         let known = self.store.aggregates(period, &ids).await?;
-        let mut status: HashMap<u32, Aggregate> = HashMap::new();
-        for (d, a) in sponsors.iter().chain(&matrix).zip(known) {
-            status.insert(*d, a);
-        }
-        let cx = Context::new(plan, net, book);
-        let view = |d: u32| {
-            let a = &status[&d];
+        let status: HashMap<&str, &Aggregate> = ids.iter().map(String::as_str).zip(&known).collect();
+        let unranked = plan.unilevel_depths().last().copied().unwrap_or(0);
+        let view = |who: u32, id: &str| {
+            let a = status[id];
             let held = plan.compliance.as_ref().is_some_and(|c| {
                 let denom = a.retail_sales + a.personal_sales;
                 denom > Decimal::ZERO && a.retail_sales < c.min_retail_ratio * denom
             });
-            Upline { who: d, active: plan.is_active(a.pv), depth: cx.depth(0), held }
+            Upline { who, active: plan.is_active(a.pv), depth: unranked, held }
         };
+        // `who` is the position in the path, to name the earner back.
         if let Some(u) = &plan.unilevel {
-            unilevel_lines(u, bv, sponsors.iter().map(|&d| view(d)), |a, level, rate, amount| {
-                out.push(line(a.who, "unilevel", Some(level), bv, rate, amount, a.held));
-            });
+            unilevel_lines(
+                u,
+                bv,
+                sponsors.iter().enumerate().map(|(i, id)| view(i as u32, id)),
+                |a, level, rate, amount| {
+                    out.push(line(&sponsors[a.who as usize], "unilevel", Some(level), bv, rate, amount, a.held));
+                },
+            );
         }
         if let Some(m) = &plan.matrix {
-            matrix_lines(m, bv, matrix.iter().map(|&d| view(d)), |a, level, rate, amount| {
-                out.push(line(a.who, "matrix", Some(level), bv, rate, amount, a.held));
-            });
+            matrix_lines(
+                m,
+                bv,
+                matrix.iter().enumerate().map(|(i, id)| view(i as u32, id)),
+                |a, level, rate, amount| {
+                    out.push(line(&matrix[a.who as usize], "matrix", Some(level), bv, rate, amount, a.held));
+                },
+            );
         }
         Ok(out)
     }

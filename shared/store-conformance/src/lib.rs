@@ -24,6 +24,7 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     parking(fresh().await).await;
     duplicates_are_no_ops(fresh().await).await;
     racing_writers_converge(fresh().await).await;
+    uplines_are_recorded(fresh().await).await;
     replay_equals_simulate(fresh().await, 7, 60, 400).await;
 }
 
@@ -50,6 +51,8 @@ fn d(id: &str, sponsor: Option<&str>, t: i64) -> DistributorRecord {
         email: Some(format!("{}@example.com", id.to_lowercase())),
         bigcommerce_customer_id: None,
         placement: None,
+        upline: vec![],
+        matrix_upline: vec![],
     }
 }
 
@@ -313,6 +316,12 @@ impl<S: Store> Store for Racing<S> {
     async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
         self.inner.mappings().await
     }
+    async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext> {
+        self.inner.context(q).await
+    }
+    async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>> {
+        self.inner.distributor(id).await
+    }
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
         self.inner.order(id).await
     }
@@ -369,4 +378,41 @@ pub async fn racing_writers_converge<S: Store + 'static>(s: S) {
     let buyer = snap.buyer.clone().unwrap();
     let a = inner.aggregates(&stored.period, std::slice::from_ref(&buyer)).await.unwrap();
     assert_eq!(a[0].pv, stored.value.pv, "volume counted once");
+}
+
+/// Enrollment records each distributor's sponsor and matrix paths, nearest first, and the
+/// batched context read returns the parties of an order.
+pub async fn uplines_are_recorded<S: Store>(s: S) {
+    let sc = generate(&Params { distributors: 40, orders: 5, seed: 9, months: 1, refund_percent: 0 });
+    let ledger = Ledger::new(s);
+    ledger.seed(&sc).await.unwrap();
+    let sponsor: std::collections::HashMap<&str, Option<&str>> =
+        sc.distributors.iter().map(|d| (d.id.as_str(), d.sponsor.as_deref())).collect();
+    for d in &sc.distributors {
+        let rec = ledger.store.distributor(&d.id).await.unwrap().expect("enrolled");
+        let mut want = Vec::new();
+        let mut at = d.sponsor.as_deref();
+        while let Some(s) = at {
+            want.push(s.to_string());
+            at = sponsor[s];
+        }
+        assert_eq!(rec.upline, want, "{}", d.id);
+        assert!(rec.matrix_upline.len() <= want.len().max(1) * 40);
+    }
+    let last = sc.distributors.last().unwrap();
+    let ctx = ledger
+        .store
+        .context(&ContextQuery {
+            order: 1,
+            parties: vec![last.id.clone(), sc.customers[0].id.clone(), "NOBODY".into()],
+            skus: vec![sc.catalog[0].sku.clone(), "UNMAPPED".into()],
+        })
+        .await
+        .unwrap();
+    assert_eq!(ctx.stored, None);
+    assert!(ctx.plan.is_some());
+    assert_eq!(ctx.distributors.len(), 1);
+    assert_eq!(ctx.distributors[0].upline, ledger.store.distributor(&last.id).await.unwrap().unwrap().upline);
+    assert_eq!(ctx.customers.len(), 1);
+    assert_eq!(ctx.mappings.len(), 1);
 }

@@ -157,6 +157,50 @@ impl Store for SqliteStore {
         self.with(|c| records(c, "SELECT record FROM mappings ORDER BY sku"))
     }
 
+    async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext> {
+        self.with(|c| {
+            let one = |sql: &str, key: &dyn rusqlite::ToSql| -> StoreResult<Option<String>> {
+                c.query_row(sql, [key], |r| r.get(0)).optional().map_err(backend)
+            };
+            let mut ctx = OrderContext {
+                stored: one("SELECT state FROM orders WHERE id = ?1", &q.order)?.map(|s| parse(&s)).transpose()?,
+                plan: c
+                    .query_row("SELECT text FROM plans ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?,
+                closed: {
+                    let mut st = c.prepare_cached("SELECT period FROM closes ORDER BY period").map_err(backend)?;
+                    let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
+                    rows.collect::<Result<_, _>>().map_err(backend)?
+                },
+                ..OrderContext::default()
+            };
+            for p in &q.parties {
+                if let Some(d) = one("SELECT record FROM distributors WHERE id = ?1", p)? {
+                    ctx.distributors.push(parse(&d)?);
+                } else if let Some(cu) = one("SELECT record FROM customers WHERE id = ?1", p)? {
+                    ctx.customers.push(parse(&cu)?);
+                }
+            }
+            for sku in &q.skus {
+                if let Some(m) = one("SELECT record FROM mappings WHERE sku = ?1", sku)? {
+                    ctx.mappings.push(parse(&m)?);
+                }
+            }
+            Ok(ctx)
+        })
+    }
+
+    async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>> {
+        self.with(|c| {
+            let r: Option<String> = c
+                .query_row("SELECT record FROM distributors WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            r.map(|r| parse(&r)).transpose()
+        })
+    }
+
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
         self.with(|c| {
             let s: Option<String> = c

@@ -66,6 +66,8 @@ async fn writer_child() {
         email: None,
         bigcommerce_customer_id: None,
         placement: None,
+        upline: vec![],
+        matrix_upline: vec![],
     };
     store.enroll(&[d("A", None), d("B", Some("A"))]).await.unwrap();
     println!("COMMITTED");
