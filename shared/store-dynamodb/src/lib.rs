@@ -1,0 +1,640 @@
+//! The production adapter of the `Store` port: one on-demand DynamoDB table, single-table
+//! design, one GSI (`docs/data-model.md`). Records travel as JSON in a `rec` attribute (decimals
+//! as strings, never floats); running totals are DynamoDB numbers (exact decimals) updated with
+//! `ADD` inside the order's transaction.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    KeysAndAttributes, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use mlm_ledger::model::*;
+use mlm_ledger::port::{Store, StoreError, StoreResult};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The table: key attributes, the GSI and billing, as `template.yaml` deploys it (a test holds
+/// the two together).
+pub mod table {
+    pub const PK: &str = "PK";
+    pub const SK: &str = "SK";
+    pub const GSI: &str = "GSI1";
+    pub const GSI_PK: &str = "GSI1PK";
+    pub const GSI_SK: &str = "GSI1SK";
+    /// Order states and period lines are spread over this many GSI partitions.
+    pub const SHARDS: u64 = 16;
+}
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    parked_seq: AtomicU64,
+    last_write_items: AtomicU64,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn sdk<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    use std::error::Error;
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        msg = format!("{msg}: {x}");
+        src = x.source();
+    }
+    StoreError::Backend(msg)
+}
+
+fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([(table::PK.to_string(), s(pk)), (table::SK.to_string(), s(sk))])
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("ledger records serialize")
+}
+
+fn rec<T: serde::de::DeserializeOwned>(item: &Item) -> StoreResult<T> {
+    match item.get("rec") {
+        Some(AttributeValue::S(t)) => serde_json::from_str(t).map_err(backend),
+        _ => Err(StoreError::Backend("item without a record".into())),
+    }
+}
+
+fn num(item: &Item, k: &str) -> StoreResult<Decimal> {
+    match item.get(k) {
+        Some(AttributeValue::N(v)) => v.parse().map_err(backend),
+        None => Ok(Decimal::ZERO),
+        _ => Err(StoreError::Backend(format!("{k} is not a number"))),
+    }
+}
+
+fn shard(x: &str) -> u64 {
+    // FNV-1a: stable across processes and releases (unlike std's hasher).
+    x.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3)) % table::SHARDS
+}
+
+fn line_item(l: &StoredLine) -> Item {
+    let mut item = key(format!("E#{}#P#{}", l.earner, l.period), format!("L#{}", l.key()));
+    item.insert(table::GSI_PK.into(), s(format!("PL#{}#{}", l.period, shard(&l.earner))));
+    item.insert(table::GSI_SK.into(), s(format!("{}#{}", l.earner, l.key())));
+    item.insert("fin".into(), AttributeValue::Bool(l.fin));
+    item.insert("rec".into(), s(json(l)));
+    item
+}
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> StoreResult<TransactWriteItem> {
+    let p = Put::builder().table_name(table).set_item(Some(item)).set_condition_expression(condition.map(Into::into));
+    Ok(TransactWriteItem::builder().put(p.build().map_err(backend)?).build())
+}
+
+fn is_condition_failure(e: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+            c.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+        }
+        _ => false,
+    }
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
+        DynamoStore { client, table: table.into(), parked_seq: AtomicU64::new(0), last_write_items: AtomicU64::new(0) }
+    }
+
+    /// A client from the environment (`AWS_ENDPOINT_URL` for DynamoDB Local included).
+    pub async fn from_env(table: impl Into<String>) -> DynamoStore {
+        let config = aws_config::load_from_env().await;
+        DynamoStore::new(Client::new(&config), table)
+    }
+
+    /// Creates the table as `template.yaml` defines it (on-demand, one GSI).
+    pub async fn create_table(&self) -> StoreResult<()> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(backend)
+        };
+        let ks = |name: &str, t: KeyType| {
+            KeySchemaElement::builder().attribute_name(name).key_type(t).build().map_err(backend)
+        };
+        let gsi = GlobalSecondaryIndex::builder()
+            .index_name(table::GSI)
+            .key_schema(ks(table::GSI_PK, KeyType::Hash)?)
+            .key_schema(ks(table::GSI_SK, KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .map_err(backend)?;
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(table::PK)?)
+            .attribute_definitions(attr(table::SK)?)
+            .attribute_definitions(attr(table::GSI_PK)?)
+            .attribute_definitions(attr(table::GSI_SK)?)
+            .key_schema(ks(table::PK, KeyType::Hash)?)
+            .key_schema(ks(table::SK, KeyType::Range)?)
+            .global_secondary_indexes(gsi)
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(out.item)
+    }
+
+    /// Items by key, in one BatchGetItem per 100 keys (unprocessed keys retried).
+    async fn batch_get(&self, mut keys: Vec<Item>) -> StoreResult<Vec<Item>> {
+        // BatchGetItem rejects a request that names one key twice.
+        let mut seen = std::collections::HashSet::new();
+        keys.retain(|k| {
+            seen.insert((
+                k.get(table::PK).cloned().map(|v| format!("{v:?}")),
+                k.get(table::SK).cloned().map(|v| format!("{v:?}")),
+            ))
+        });
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(backend)?,
+            );
+            while let Some(req) = pending.take() {
+                let out = self.client.batch_get_item().request_items(&self.table, req).send().await.map_err(sdk)?;
+                if let Some(mut r) = out.responses {
+                    found.extend(r.remove(&self.table).unwrap_or_default());
+                }
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every item of a GSI partition, in sort-key order.
+    async fn query_gsi(&self, pk: String) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(table::GSI)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", table::GSI_PK)
+                .expression_attribute_values(":p", s(pk.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Every item of a base-table partition whose sort key starts with `prefix` (all of the
+    /// partition when `prefix` is empty).
+    async fn query_pk(&self, pk: String, prefix: &str) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .expression_attribute_names("#p", table::PK)
+                .expression_attribute_values(":p", s(pk.clone()));
+            q = if prefix.is_empty() {
+                q.key_condition_expression("#p = :p")
+            } else {
+                q.key_condition_expression("#p = :p AND begins_with(#s, :s)")
+                    .expression_attribute_names("#s", table::SK)
+                    .expression_attribute_values(":s", s(prefix))
+            };
+            let out = q.consistent_read(true).set_exclusive_start_key(start).send().await.map_err(sdk)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError, impl std::fmt::Debug>> {
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ())
+    }
+
+    async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Item>) -> StoreResult<()> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+        let mut reqs: Vec<WriteRequest> = Vec::with_capacity(puts.len() + deletes.len());
+        for k in deletes {
+            reqs.push(
+                WriteRequest::builder()
+                    .delete_request(DeleteRequest::builder().set_key(Some(k)).build().map_err(backend)?)
+                    .build(),
+            );
+        }
+        for it in puts {
+            reqs.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(it)).build().map_err(backend)?)
+                    .build(),
+            );
+        }
+        for chunk in reqs.chunks(25) {
+            let mut pending = chunk.to_vec();
+            while !pending.is_empty() {
+                let out =
+                    self.client.batch_write_item().request_items(&self.table, pending).send().await.map_err(sdk)?;
+                pending = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
+    /// How many items the last order transaction wrote (for the cost tests).
+    pub fn last_write_items(&self) -> u64 {
+        self.last_write_items.load(Ordering::SeqCst)
+    }
+
+    async fn meta(&self) -> StoreResult<Option<Item>> {
+        self.get("META".into(), "LEDGER").await
+    }
+}
+
+fn closed_of(meta: Option<&Item>) -> Vec<String> {
+    let mut v = match meta.and_then(|m| m.get("closed")) {
+        Some(AttributeValue::Ss(set)) => set.clone(),
+        _ => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+fn plan_of(meta: Option<&Item>) -> Option<String> {
+    match meta.and_then(|m| m.get("plan")) {
+        Some(AttributeValue::S(t)) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
+        let mut v = key("PLAN", format!("V#{version:010}"));
+        v.insert("text".into(), s(text));
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key("META", "LEDGER")))
+            .update_expression("SET #plan = :t, #version = :v")
+            .expression_attribute_names("#plan", "plan")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":t", s(text))
+            .expression_attribute_values(":v", n(version))
+            .build()
+            .map_err(backend)?;
+        self.transact(vec![put(&self.table, v, None)?, TransactWriteItem::builder().update(update).build()])
+            .await
+            .map_err(sdk)
+    }
+
+    async fn current_plan(&self) -> StoreResult<Option<String>> {
+        Ok(plan_of(self.meta().await?.as_ref()))
+    }
+
+    async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()> {
+        // One transaction per chunk: the counter moves only if no id or e-mail exists yet.
+        for chunk in batch.chunks(30) {
+            let counter = self.get("META".into(), "SEQ").await?;
+            let seq = counter.as_ref().map_or(Ok(Decimal::ZERO), |c| num(c, "n"))?;
+            let seq = u64::try_from(seq).map_err(backend)?;
+            let mut items = Vec::with_capacity(chunk.len() * 2 + 1);
+            for (i, d) in chunk.iter().enumerate() {
+                let mut it = key(format!("D#{}", d.id), "PROFILE");
+                it.insert(table::GSI_PK.into(), s("DIST"));
+                it.insert(table::GSI_SK.into(), s(format!("{:012}", seq + i as u64)));
+                it.insert("rec".into(), s(json(d)));
+                items.push(put(&self.table, it, Some("attribute_not_exists(PK)"))?);
+                if let Some(e) = &d.email {
+                    let mut u = key(format!("EMAIL#{}", e.trim().to_lowercase()), "UNIQUE");
+                    u.insert("distributor".into(), s(d.id.clone()));
+                    items.push(put(&self.table, u, Some("attribute_not_exists(PK)"))?);
+                }
+            }
+            let mut c = key("META", "SEQ");
+            c.insert("n".into(), n(seq + chunk.len() as u64));
+            let cond = if counter.is_some() { "n = :n" } else { "attribute_not_exists(PK)" };
+            let mut p = Put::builder().table_name(&self.table).set_item(Some(c)).condition_expression(cond);
+            if counter.is_some() {
+                p = p.expression_attribute_values(":n", n(seq));
+            }
+            items.push(TransactWriteItem::builder().put(p.build().map_err(backend)?).build());
+            match self.transact(items).await {
+                Ok(()) => {}
+                Err(e) if is_condition_failure(&e) => {
+                    return Err(StoreError::Exists(format!(
+                        "a distributor id or e-mail of {:?}",
+                        chunk.iter().map(|d| &d.id).collect::<Vec<_>>()
+                    )))
+                }
+                Err(e) => return Err(sdk(e)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn distributors(&self) -> StoreResult<Vec<DistributorRecord>> {
+        self.query_gsi("DIST".into()).await?.iter().map(rec).collect()
+    }
+
+    async fn distributor_count(&self) -> StoreResult<u64> {
+        let c = self.get("META".into(), "SEQ").await?;
+        c.as_ref().map_or(Ok(0), |c| num(c, "n").and_then(|v| u64::try_from(v).map_err(backend)))
+    }
+
+    async fn put_customer(&self, c: &CustomerRecord) -> StoreResult<()> {
+        let mut it = key(format!("C#{}", c.id), "PROFILE");
+        it.insert(table::GSI_PK.into(), s("CUST"));
+        it.insert(table::GSI_SK.into(), s(c.id.clone()));
+        it.insert("rec".into(), s(json(c)));
+        self.client.put_item().table_name(&self.table).set_item(Some(it)).send().await.map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn customers(&self) -> StoreResult<Vec<CustomerRecord>> {
+        self.query_gsi("CUST".into()).await?.iter().map(rec).collect()
+    }
+
+    async fn put_mapping(&self, m: &Mapping) -> StoreResult<()> {
+        let mut it = key(format!("SKU#{}", m.sku), "CURRENT");
+        it.insert(table::GSI_PK.into(), s("SKU"));
+        it.insert(table::GSI_SK.into(), s(m.sku.clone()));
+        it.insert("rec".into(), s(json(m)));
+        self.client.put_item().table_name(&self.table).set_item(Some(it)).send().await.map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn mappings(&self) -> StoreResult<Vec<Mapping>> {
+        self.query_gsi("SKU".into()).await?.iter().map(rec).collect()
+    }
+
+    async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext> {
+        let mut keys = vec![key("META", "LEDGER"), key(format!("O#{}", q.order), "STATE")];
+        for p in &q.parties {
+            keys.push(key(format!("D#{p}"), "PROFILE"));
+            keys.push(key(format!("C#{p}"), "PROFILE"));
+        }
+        let mut skus = q.skus.clone();
+        skus.sort();
+        skus.dedup();
+        keys.extend(skus.iter().map(|sku| key(format!("SKU#{sku}"), "CURRENT")));
+        let items = self.batch_get(keys).await?;
+        let mut ctx = OrderContext::default();
+        let mut by_pk: HashMap<String, &Item> = HashMap::new();
+        for it in &items {
+            if let Some(AttributeValue::S(pk)) = it.get(table::PK) {
+                by_pk.insert(pk.clone(), it);
+            }
+        }
+        let meta = by_pk.get("META").copied();
+        ctx.plan = plan_of(meta);
+        ctx.closed = closed_of(meta);
+        ctx.stored = by_pk.get(&format!("O#{}", q.order)).map(|it| rec(it)).transpose()?;
+        for p in &q.parties {
+            if let Some(it) = by_pk.get(&format!("D#{p}")) {
+                ctx.distributors.push(rec(it)?);
+            } else if let Some(it) = by_pk.get(&format!("C#{p}")) {
+                ctx.customers.push(rec(it)?);
+            }
+        }
+        for sku in &q.skus {
+            if let Some(it) = by_pk.get(&format!("SKU#{sku}")) {
+                ctx.mappings.push(rec(it)?);
+            }
+        }
+        Ok(ctx)
+    }
+
+    async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>> {
+        self.get(format!("D#{id}"), "PROFILE").await?.as_ref().map(rec).transpose()
+    }
+
+    async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
+        self.get(format!("O#{id}"), "STATE").await?.as_ref().map(rec).transpose()
+    }
+
+    async fn orders(&self) -> StoreResult<Vec<StoredOrder>> {
+        let mut out = Vec::new();
+        for sh in 0..table::SHARDS {
+            for it in self.query_gsi(format!("ORDERS#{sh}")).await? {
+                out.push(rec(&it)?);
+            }
+        }
+        out.sort_by_key(|o: &StoredOrder| o.snapshot.id);
+        Ok(out)
+    }
+
+    async fn write_order(&self, w: &OrderWrite) -> StoreResult<()> {
+        let o = &w.order;
+        let id = o.snapshot.id;
+        let mut state = key(format!("O#{id}"), "STATE");
+        state.insert(table::GSI_PK.into(), s(format!("ORDERS#{}", id.rem_euclid(table::SHARDS as i64))));
+        state.insert(table::GSI_SK.into(), s(format!("{:020}", id)));
+        state.insert("ver".into(), n(o.version));
+        state.insert("rec".into(), s(json(o)));
+        let mut p = Put::builder().table_name(&self.table).set_item(Some(state));
+        p = match w.expected_version {
+            None => p.condition_expression("attribute_not_exists(PK)"),
+            Some(v) => p.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
+        };
+        let mut items = vec![TransactWriteItem::builder().put(p.build().map_err(backend)?).build()];
+        let put_keys: Vec<Item> = w
+            .put_lines
+            .iter()
+            .map(|l| key(format!("E#{}#P#{}", l.earner, l.period), format!("L#{}", l.key())))
+            .collect();
+        for l in &w.remove_lines {
+            let k = key(format!("E#{}#P#{}", l.earner, l.period), format!("L#{}", l.key()));
+            if put_keys.contains(&k) {
+                continue; // replaced by a put of the same key below
+            }
+            let d = Delete::builder().table_name(&self.table).set_key(Some(k)).build().map_err(backend)?;
+            items.push(TransactWriteItem::builder().delete(d).build());
+        }
+        for l in &w.put_lines {
+            items.push(put(&self.table, line_item(l), None)?);
+        }
+        // Running totals: one item per (earner, period), summed with ADD.
+        let mut sums: Vec<AggregateDelta> = Vec::new();
+        for a in &w.aggregates {
+            match sums.iter_mut().find(|x| x.earner == a.earner && x.period == a.period) {
+                Some(x) => {
+                    x.pv += a.pv;
+                    x.bv += a.bv;
+                    x.retail_sales += a.retail_sales;
+                    x.personal_sales += a.personal_sales;
+                }
+                None => sums.push(a.clone()),
+            }
+        }
+        for a in sums {
+            let u = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(format!("E#{}#P#{}", a.earner, a.period), "AGG")))
+                .update_expression("ADD pv :pv, bv :bv, retail :r, personal :p")
+                .expression_attribute_values(":pv", n(a.pv))
+                .expression_attribute_values(":bv", n(a.bv))
+                .expression_attribute_values(":r", n(a.retail_sales))
+                .expression_attribute_values(":p", n(a.personal_sales))
+                .build()
+                .map_err(backend)?;
+            items.push(TransactWriteItem::builder().update(u).build());
+        }
+        self.last_write_items.store(items.len() as u64, Ordering::SeqCst);
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict(id)),
+            Err(e) => Err(sdk(e)),
+        }
+    }
+
+    async fn aggregates(&self, period: &str, ids: &[String]) -> StoreResult<Vec<Aggregate>> {
+        let keys: Vec<Item> = ids.iter().map(|id| key(format!("E#{id}#P#{period}"), "AGG")).collect();
+        let found = self.batch_get(keys).await?;
+        let mut by: HashMap<String, Aggregate> = HashMap::new();
+        for it in &found {
+            if let Some(AttributeValue::S(pk)) = it.get(table::PK) {
+                by.insert(
+                    pk.clone(),
+                    Aggregate {
+                        pv: num(it, "pv")?,
+                        bv: num(it, "bv")?,
+                        retail_sales: num(it, "retail")?,
+                        personal_sales: num(it, "personal")?,
+                    },
+                );
+            }
+        }
+        Ok(ids.iter().map(|id| by.get(&format!("E#{id}#P#{period}")).cloned().unwrap_or_default()).collect())
+    }
+
+    async fn lines(&self, period: &str, earner: &str) -> StoreResult<Vec<StoredLine>> {
+        let mut lines: Vec<StoredLine> =
+            self.query_pk(format!("E#{earner}#P#{period}"), "L#").await?.iter().map(rec).collect::<StoreResult<_>>()?;
+        // Statement order for final lines; provisional ones by key.
+        lines.sort_by_key(|l| (l.order, l.kind != "retail", l.kind.clone(), l.level));
+        Ok(lines)
+    }
+
+    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()> {
+        let mut old = Vec::new();
+        for sh in 0..table::SHARDS {
+            for it in self.query_gsi(format!("PL#{}#{sh}", c.period)).await? {
+                old.push(key(
+                    match &it[table::PK] {
+                        AttributeValue::S(p) => p.clone(),
+                        _ => return Err(StoreError::Backend("bad key".into())),
+                    },
+                    match &it[table::SK] {
+                        AttributeValue::S(p) => p.clone(),
+                        _ => return Err(StoreError::Backend("bad key".into())),
+                    },
+                ));
+            }
+        }
+        self.batch_write(Vec::new(), old).await?;
+        let mut puts: Vec<Item> = c.lines.iter().map(line_item).collect();
+        for (earner, amount) in &c.payouts {
+            let mut it = key(format!("P#{}", c.period), format!("PAYOUT#{earner}"));
+            it.insert("amount".into(), n(amount));
+            it.insert("status".into(), s("queued"));
+            puts.push(it);
+        }
+        // The statement in chunks under the 400 KB item limit.
+        for (i, chunk) in c.statement.as_bytes().chunks(300_000).enumerate() {
+            let mut it = key(format!("P#{}", c.period), format!("STATEMENT#{i:06}"));
+            it.insert("part".into(), AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(chunk.to_vec())));
+            puts.push(it);
+        }
+        self.batch_write(puts, Vec::new()).await?;
+        // Marking the period closed comes last: a statement is never visible half-written.
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key("META", "LEDGER")))
+            .update_expression("ADD closed :p")
+            .expression_attribute_values(":p", AttributeValue::Ss(vec![c.period.clone()]))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn statement(&self, period: &str) -> StoreResult<Option<String>> {
+        if !closed_of(self.meta().await?.as_ref()).iter().any(|p| p == period) {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        for it in self.query_pk(format!("P#{period}"), "STATEMENT#").await? {
+            if let Some(AttributeValue::B(b)) = it.get("part") {
+                bytes.extend_from_slice(b.as_ref());
+            }
+        }
+        String::from_utf8(bytes).map(Some).map_err(backend)
+    }
+
+    async fn closed_periods(&self) -> StoreResult<Vec<String>> {
+        Ok(closed_of(self.meta().await?.as_ref()))
+    }
+
+    async fn park(&self, p: &Parked) -> StoreResult<()> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(backend)?.as_nanos();
+        let seq = self.parked_seq.fetch_add(1, Ordering::SeqCst);
+        let mut it = key("PARKED", format!("{now:024}#{seq:06}"));
+        it.insert("rec".into(), s(json(p)));
+        self.client.put_item().table_name(&self.table).set_item(Some(it)).send().await.map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn parked(&self) -> StoreResult<Vec<Parked>> {
+        self.query_pk("PARKED".into(), "").await?.iter().map(rec).collect()
+    }
+}
