@@ -47,6 +47,8 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// Create the DynamoDB ledger table (for DynamoDB Local; on AWS, template.yaml creates it).
+    CreateTable,
     /// Generate a seeded synthetic scenario (JSON) for benchmarks and tests.
     Gen {
         #[arg(long, default_value_t = 100)]
@@ -71,12 +73,26 @@ enum Command {
 #[derive(clap::Args)]
 struct Data {
     /// The embedded ledger file (default: `mlm/ledger.db` under the user's data directory).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "dynamodb")]
     data: Option<PathBuf>,
+    /// Use the DynamoDB table named by `MLM_LEDGER_TABLE` (default `mlm-ledger`), with the usual
+    /// AWS configuration (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL` for DynamoDB Local).
+    #[arg(long)]
+    dynamodb: bool,
+}
+
+type AnyLedger = mlm_ledger::Ledger<std::sync::Arc<dyn mlm_ledger::Store>>;
+
+fn table_name() -> String {
+    std::env::var("MLM_LEDGER_TABLE").unwrap_or_else(|_| "mlm-ledger".to_string())
 }
 
 impl Data {
-    fn open(&self) -> Result<mlm_ledger::Ledger<mlm_store_sqlite::SqliteStore>> {
+    fn open(&self) -> Result<AnyLedger> {
+        if self.dynamodb {
+            let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
+            return Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)));
+        }
         let path = match &self.data {
             Some(p) => p.clone(),
             None => dirs::data_dir().context("no user data directory; pass --data")?.join("mlm").join("ledger.db"),
@@ -86,7 +102,7 @@ impl Data {
         }
         let store =
             mlm_store_sqlite::SqliteStore::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        Ok(mlm_ledger::Ledger::new(store))
+        Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)))
     }
 }
 
@@ -140,6 +156,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate { scenario, period } => simulate(&scenario, period.as_deref()),
+        Command::CreateTable => {
+            let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
+            block_on(store.create_table()).map_err(|e| Err(anyhow::anyhow!("creating table {}: {e}", table_name())))
+        }
         Command::Load { scenario, data } => load_into(&scenario, &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),

@@ -130,3 +130,33 @@ fn a_ledger_file_closes_to_the_simulated_statement() {
         assert_eq!(stored["periods"][0], simulated["periods"][i], "{period}");
     }
 }
+
+/// The same commands on DynamoDB (Local, started by scripts/test.sh) give the same statement.
+#[test]
+fn a_dynamodb_ledger_closes_to_the_simulated_statement() {
+    let endpoint = std::env::var("MLM_DYNAMODB_ENDPOINT")
+        .expect("MLM_DYNAMODB_ENDPOINT is not set: run scripts/test.sh, which starts DynamoDB Local");
+    let table = format!("cli-{}", std::process::id());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mlm"))
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("MLM_LEDGER_TABLE", &table)
+            .output()
+            .unwrap()
+    };
+    let example = root().join("examples/acme.yaml");
+    let ex = example.to_str().unwrap();
+    for args in [&["create-table"][..], &["load", ex, "--dynamodb"], &["close-period", "2026-12", "--dynamodb"]] {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let simulated: Value = serde_json::from_slice(&mlm(&["simulate", ex]).stdout).unwrap();
+    let out = run(&["statement", "--period", "2026-11", "--dynamodb"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stored: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stored["periods"][0], simulated["periods"][0]);
+}
