@@ -33,6 +33,14 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// Import distributors from CSV (`id,sponsor_id,email,joined_at` and optionally
+    /// `bigcommerce_customer_id,binary_parent,binary_leg`), in enrollment order. The whole file is
+    /// checked first and every problem reported with its line; then it is written in batches.
+    Import {
+        csv: PathBuf,
+        #[command(flatten)]
+        data: Data,
+    },
     /// Close a period of a ledger (and any earlier period not closed yet) with the engine.
     ClosePeriod {
         /// `2026-11`, or `2026-W05` for weekly plans.
@@ -127,6 +135,142 @@ fn load_into(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Err
     Ok(())
 }
 
+/// The CSV column an enrollment field comes from.
+fn column(field: &str) -> &str {
+    match field {
+        "sponsor" => "sponsor_id",
+        "placement" | "placement.parent" => "binary_parent",
+        "placement.leg" => "binary_leg",
+        other => other,
+    }
+}
+
+/// An import problem at a line and column of the CSV file.
+fn at(line: u64, column: &str, message: String) -> mlm_engine::InputError {
+    mlm_engine::InputError { path: format!("line {line}: {column}"), message }
+}
+
+fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    use mlm_ledger::model::DistributorRecord;
+    let file = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("cannot read {file}"))
+        .map_err(Err)?;
+    let headers = reader.headers().map_err(|e| Err(e.into()))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut errors = Vec::new();
+    let (id, sponsor, email, joined) = (col("id"), col("sponsor_id"), col("email"), col("joined_at"));
+    for (name, c) in [("id", id), ("sponsor_id", sponsor), ("email", email), ("joined_at", joined)] {
+        if c.is_none() {
+            errors.push(at(1, name, "missing column".into()));
+        }
+    }
+    let known = ["id", "sponsor_id", "email", "joined_at", "bigcommerce_customer_id", "binary_parent", "binary_leg"];
+    for h in headers.iter().filter(|h| !known.contains(h)) {
+        errors.push(at(1, h, "unknown column".into()));
+    }
+    let header_ok = errors.is_empty();
+    let mut records = Vec::new();
+    let mut lines = Vec::new();
+    let mut last_joined = 0;
+    if header_ok {
+        for row in reader.records() {
+            let row = row.map_err(|e| Err(e.into()))?;
+            let line = row.position().map_or(0, |p| p.line());
+            let get = |c: Option<usize>| c.and_then(|c| row.get(c)).filter(|v| !v.is_empty()).map(str::to_string);
+            // A bad timestamp stands in as the previous row's, so it causes no second error.
+            let joined_at = match get(joined).map(|t| mlm_engine::period::Timestamp::parse(&t)) {
+                Some(Ok(t)) => t.0,
+                Some(Err(m)) => {
+                    errors.push(at(line, "joined_at", m));
+                    last_joined
+                }
+                None => {
+                    errors.push(at(line, "joined_at", "is required".into()));
+                    last_joined
+                }
+            };
+            last_joined = joined_at;
+            let bc = get(col("bigcommerce_customer_id")).and_then(|v| match v.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push(at(line, "bigcommerce_customer_id", format!("{v:?} is not an integer")));
+                    None
+                }
+            });
+            let placement = match (get(col("binary_parent")), get(col("binary_leg"))) {
+                (None, None) => None,
+                (Some(p), Some(l)) if l == "left" || l == "right" => Some((p, l)),
+                (Some(_), Some(l)) => {
+                    errors.push(at(line, "binary_leg", format!("must be left or right, not {l:?}")));
+                    None
+                }
+                (Some(_), None) => {
+                    errors.push(at(line, "binary_leg", "is required with binary_parent".into()));
+                    None
+                }
+                (None, Some(_)) => {
+                    errors.push(at(line, "binary_parent", "is required with binary_leg".into()));
+                    None
+                }
+            };
+            let Some(id) = get(id) else {
+                errors.push(at(line, "id", "is required".into()));
+                continue;
+            };
+            records.push(DistributorRecord {
+                id,
+                sponsor: get(sponsor),
+                joined_at,
+                email: get(email),
+                bigcommerce_customer_id: bc,
+                placement,
+                upline: Vec::new(),
+                matrix_upline: Vec::new(),
+            });
+            lines.push(line);
+        }
+    }
+    let ledger = data.open().map_err(Err)?;
+    if header_ok {
+        if let Err(e) = block_on(ledger.check_enrollment(&records)) {
+            match e {
+                mlm_ledger::LedgerError::Invalid(found) => {
+                    for e in found.0 {
+                        // `distributors[i].field` → the file's line and column.
+                        let (i, field) = e
+                            .path
+                            .strip_prefix("distributors[")
+                            .and_then(|r| r.split_once("]."))
+                            .and_then(|(i, f)| Some((i.parse::<usize>().ok()?, f.to_string())))
+                            .unwrap_or((usize::MAX, e.path.clone()));
+                        let line = lines.get(i).copied().unwrap_or(0);
+                        errors.push(at(line, column(&field), e.message));
+                    }
+                }
+                other => return Err(Err(other.into())),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        errors
+            .sort_by_key(|e| e.path.split(':').next().and_then(|l| l.trim_start_matches("line ").parse::<u64>().ok()));
+        return Err(Ok(Invalid(file, InputErrors(errors))));
+    }
+    let checked = block_on(ledger.check_enrollment(&records)).map_err(|e| ledger_err(&file, e))?;
+    let bar = ProgressBar::new(checked.len() as u64)
+        .with_style(ProgressStyle::with_template("importing {pos}/{len} {bar:30} {elapsed}").expect("template"));
+    for chunk in checked.chunks(1000) {
+        block_on(ledger.store.enroll(chunk)).map_err(|e| Err(e.into()))?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    eprintln!("imported {} distributors", checked.len());
+    Ok(())
+}
+
 fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
     let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
@@ -161,6 +305,7 @@ fn main() -> ExitCode {
             block_on(store.create_table()).map_err(|e| Err(anyhow::anyhow!("creating table {}: {e}", table_name())))
         }
         Command::Load { scenario, data } => load_into(&scenario, &data),
+        Command::Import { csv, data } => import(&csv, &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {

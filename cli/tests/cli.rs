@@ -160,3 +160,61 @@ fn a_dynamodb_ledger_closes_to_the_simulated_statement() {
     let stored: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stored["periods"][0], simulated["periods"][0]);
 }
+
+#[test]
+fn import_checks_the_whole_file_first() {
+    let db = tmp("import.db");
+    let _ = std::fs::remove_file(&db);
+    let data = db.to_str().unwrap();
+    let plan_scenario = tmp("plan-only.yaml");
+    std::fs::write(
+        &plan_scenario,
+        "plan: { id: p, version: 1, currency: USD, period: month, binary: { rate: '0.1', placement: extreme_left } }\n",
+    )
+    .unwrap();
+    assert!(mlm(&["load", plan_scenario.to_str().unwrap(), "--data", data]).status.success());
+    let bad = tmp("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,sponsor_id,email,joined_at,binary_parent,binary_leg\n\
+         A,,a@example.com,2026-01-01T00:00:00Z,,\n\
+         B,A,b@example.com,2026-01-02T00:00:00Z,A,left\n\
+         C,Z,c@example.com,2026-01-03T00:00:00Z,,\n\
+         D,E,d@example.com,2026-01-04T00:00:00Z,,\n\
+         E,A, B@Example.com ,2026-01-05T00:00:00Z,,\n\
+         B,A,b2@example.com,2026-01-06T00:00:00Z,,\n\
+         F,A,f@example.com,2026-01-07T00:00:00Z,A,left\n\
+         G,A,g@example.com,yesterday,,\n",
+    )
+    .unwrap();
+    let out = mlm(&["import", bad.to_str().unwrap(), "--data", data]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "line 4: sponsor_id: unknown distributor \"Z\"",
+        "line 5: sponsor_id: sponsor \"E\" is listed after its recruit",
+        "line 6: email: \"B@Example.com\" already belongs to distributor \"B\"",
+        "line 7: id: duplicate distributor id \"B\"",
+        "line 8: binary_leg: the left leg of \"A\" is already taken",
+        "line 9: joined_at:",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    // Nothing was written: a clean file with the same ids imports.
+    let good = tmp("good.csv");
+    std::fs::write(
+        &good,
+        "id,sponsor_id,email,joined_at,bigcommerce_customer_id\n\
+         A,,a@example.com,2026-01-01T00:00:00Z,17\n\
+         B,A,b@example.com,2026-01-02T00:00:00Z,\n\
+         C,B,c@example.com,2026-01-03T00:00:00Z,\n",
+    )
+    .unwrap();
+    let out = mlm(&["import", good.to_str().unwrap(), "--data", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imported 3 distributors"));
+    // Importing it again is refused line by line, not half-done.
+    let out = mlm(&["import", good.to_str().unwrap(), "--data", data]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: id: duplicate distributor id \"A\""));
+}

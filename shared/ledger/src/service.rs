@@ -118,27 +118,69 @@ impl<S: Store> Ledger<S> {
     /// Enrolls distributors after checking them against everyone already enrolled: the whole
     /// batch is written, or nothing (errors name `distributors[i]` within the batch).
     pub async fn enroll(&self, batch: &[DistributorRecord]) -> Result<(), LedgerError> {
+        let records = self.check_enrollment(batch).await?;
+        self.store.enroll(&records).await?;
+        Ok(())
+    }
+
+    /// Checks a batch of new distributors against everyone already enrolled and returns them
+    /// with their upline paths filled in, or every problem found (`distributors[i].field`):
+    /// unknown sponsor, a sponsor listed after its recruit, a duplicate id or e-mail, a taken or
+    /// unknown placement, `joined_at` going backwards. Nothing is written.
+    pub async fn check_enrollment(&self, batch: &[DistributorRecord]) -> Result<Vec<DistributorRecord>, LedgerError> {
         let plan = self.plan().await?;
         let mut net = Network::new(&plan);
+        let mut emails: HashMap<String, String> = HashMap::new();
+        let mut last = None;
         for d in self.store.distributors().await? {
             let placement = d.placement.as_ref().map(|(p, l)| (p.as_str(), leg(l)));
             net.add(&d.id, d.sponsor.as_deref(), placement).map_err(|e| {
                 LedgerError::Invalid(InputErrors::one(format!("stored distributor {}", d.id), e.message))
             })?;
-        }
-        let mut errors = Vec::new();
-        let mut last = None;
-        for (i, d) in batch.iter().enumerate() {
-            if last.is_some_and(|t| d.joined_at < t) {
-                errors.push(InputError {
-                    path: format!("distributors[{i}].joined_at"),
-                    message: "must not be earlier than the previous distributor's".into(),
-                });
+            if let Some(e) = &d.email {
+                emails.insert(normalize_email(e), d.id.clone());
             }
             last = Some(d.joined_at);
+        }
+        let later: HashMap<&str, usize> = batch.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect();
+        let mut errors = Vec::new();
+        let mut err = |i: usize, field: &str, message: String| {
+            errors.push(InputError { path: format!("distributors[{i}].{field}"), message })
+        };
+        for (i, d) in batch.iter().enumerate() {
+            if last.is_some_and(|t| d.joined_at < t) {
+                err(i, "joined_at", "must not be earlier than the previous distributor's".into());
+            }
+            last = Some(d.joined_at);
+            if let Some(e) = &d.email {
+                let key = normalize_email(e);
+                if let Some(owner) = emails.get(&key) {
+                    err(i, "email", format!("{e:?} already belongs to distributor {owner:?}"));
+                } else {
+                    emails.insert(key, d.id.clone());
+                }
+            }
+            let mut sponsor = d.sponsor.as_deref();
+            if let Some(s) = sponsor {
+                if net.get(s).is_none() {
+                    match later.get(s) {
+                        Some(&j) if j > i => {
+                            err(i, "sponsor", format!("sponsor {s:?} is listed after its recruit (distributors[{j}])"))
+                        }
+                        _ => err(i, "sponsor", format!("unknown distributor {s:?}")),
+                    }
+                    sponsor = None;
+                }
+            }
             let placement = d.placement.as_ref().map(|(p, l)| (p.as_str(), leg(l)));
-            if let Err(e) = net.add(&d.id, d.sponsor.as_deref(), placement) {
-                errors.push(InputError { path: format!("distributors[{i}].{}", e.field), message: e.message });
+            match net.add(&d.id, sponsor, placement) {
+                Ok(_) => {}
+                Err(e) if e.field == "id" => err(i, "id", e.message),
+                Err(e) => {
+                    err(i, e.field, e.message);
+                    // Enroll it anyway, so later rows that refer to it are still checked.
+                    let _ = net.add(&d.id, sponsor, None);
+                }
             }
         }
         if !errors.is_empty() {
@@ -147,7 +189,7 @@ impl<S: Store> Ledger<S> {
         let path = |first: u32, parent: &[u32]| -> Vec<String> {
             chain(first, |x| parent[x as usize]).map(|x| net.ids[x as usize].clone()).collect()
         };
-        let records: Vec<DistributorRecord> = batch
+        Ok(batch
             .iter()
             .map(|d| {
                 let i = net.get(&d.id).expect("just added") as usize;
@@ -157,9 +199,7 @@ impl<S: Store> Ledger<S> {
                     ..d.clone()
                 }
             })
-            .collect();
-        self.store.enroll(&records).await?;
-        Ok(())
+            .collect())
     }
 
     pub async fn add_customer(&self, c: &CustomerRecord) -> Result<(), LedgerError> {
@@ -636,6 +676,11 @@ fn refunds_of(s: &OrderSnapshot) -> Vec<RefundIn> {
         }
     }
     out
+}
+
+/// E-mails compare trimmed and lower-cased (one person, one account).
+pub fn normalize_email(e: &str) -> String {
+    e.trim().to_lowercase()
 }
 
 fn volume_delta(earner: &str, period: &str, category: &str, v: &Volumes, sign: Decimal) -> AggregateDelta {
