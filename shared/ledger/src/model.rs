@@ -136,6 +136,10 @@ pub struct StoredOrder {
     pub value: Volumes,
     /// Its provisional lines (retail, unilevel, matrix).
     pub lines: Vec<StoredLine>,
+    /// The mappings that valued it: a later change of a SKU's BV never revalues (or mis-reverses)
+    /// an order already paid.
+    #[serde(default)]
+    pub mappings: Vec<Mapping>,
 }
 
 /// A change to one distributor's running period totals.

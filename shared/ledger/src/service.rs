@@ -322,8 +322,16 @@ impl<S: Store> Ledger<S> {
             Ok(x) => x,
             Err(m) => return Ok(Err(format!("exchange rate {m}"))),
         };
-        let mut catalog = Catalog::default();
+        // The mapping that paid the order stays with it; a SKU unmapped until now takes the
+        // current one.
+        let mut mappings: Vec<Mapping> = ctx.stored.as_ref().map_or_else(Vec::new, |s| s.mappings.clone());
         for m in &ctx.mappings {
+            if !mappings.iter().any(|x| x.sku == m.sku) {
+                mappings.push(m.clone());
+            }
+        }
+        let mut catalog = Catalog::default();
+        for m in &mappings {
             let _ = catalog.add(sc::CatalogItem { sku: m.sku.clone(), bv: m.bv, bv_rate: m.bv_rate, pv: m.pv });
         }
         let mut book = Book::new(plan.period, &plan.currency, catalog);
@@ -363,6 +371,7 @@ impl<S: Store> Ledger<S> {
             category: category_name.into(),
             value: Volumes { net: value.net, bv: value.bv, pv: value.pv },
             lines,
+            mappings,
         };
         let delta = credited_rec.map(|c| volume_delta(&c.id, &period_s, category_name, &order.value, Decimal::ONE));
         Ok(Ok((order, delta)))
@@ -478,26 +487,40 @@ impl<S: Store> Ledger<S> {
             .into_iter()
             .map(|c| sc::Customer { id: c.id, referrer: c.referrer })
             .collect();
-        let catalog = self
-            .store
-            .mappings()
-            .await?
-            .into_iter()
-            .map(|m| sc::CatalogItem { sku: m.sku, bv: m.bv, bv_rate: m.bv_rate, pv: m.pv })
-            .collect();
         let mut stored: Vec<StoredOrder> = self.store.orders().await?;
+        // Each order is valued with the mappings that paid it: every distinct mapping of a SKU
+        // becomes its own catalog entry under an internal name (SKUs never reach the statement).
+        let mut catalog: Vec<sc::CatalogItem> = Vec::new();
+        let mut aliases: HashMap<String, String> = HashMap::new();
+        let mut alias_of = |m: &Mapping| -> String {
+            let key = serde_json::to_string(m).expect("mappings serialize");
+            let n = aliases.len();
+            aliases
+                .entry(key)
+                .or_insert_with(|| {
+                    let alias = format!("{}\u{0}{n}", m.sku);
+                    catalog.push(sc::CatalogItem { sku: alias.clone(), bv: m.bv, bv_rate: m.bv_rate, pv: m.pv });
+                    alias
+                })
+                .clone()
+        };
         stored.retain(|o| o.snapshot.status != OrderStatus::Pending);
         stored.sort_by_key(|o| (o.snapshot.placed_at, o.snapshot.id));
         let mut refunds: Vec<(i64, i64, i64, sc::Refund)> = Vec::new();
-        let orders = stored
+        let orders: Vec<sc::Order> = stored
             .iter()
             .map(|o| {
                 let s = &o.snapshot;
+                let names: HashMap<&str, String> = o.mappings.iter().map(|m| (m.sku.as_str(), alias_of(m))).collect();
+                let name = |sku: &str| names.get(sku).cloned().unwrap_or_else(|| sku.to_string());
                 for r in refunds_of(s) {
                     let what = match r.ask {
                         RefundAsk::Full => sc::RefundWhat::Full,
                         RefundAsk::Lines(lines) => sc::RefundWhat::Lines(
-                            lines.into_iter().map(|(sku, quantity)| sc::RefundLine { sku, quantity }).collect(),
+                            lines
+                                .into_iter()
+                                .map(|(sku, quantity)| sc::RefundLine { sku: name(&sku), quantity })
+                                .collect(),
                         ),
                     };
                     refunds.push((r.at, s.id, r.id, sc::Refund { order: s.id, at: Timestamp(r.at), what }));
@@ -512,7 +535,7 @@ impl<S: Store> Ledger<S> {
                     lines: s
                         .lines
                         .iter()
-                        .map(|l| sc::OrderLine { sku: l.sku.clone(), quantity: l.quantity, unit_price: l.unit_price })
+                        .map(|l| sc::OrderLine { sku: name(&l.sku), quantity: l.quantity, unit_price: l.unit_price })
                         .collect(),
                 }
             })

@@ -25,6 +25,7 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     duplicates_are_no_ops(fresh().await).await;
     racing_writers_converge(fresh().await).await;
     uplines_are_recorded(fresh().await).await;
+    the_mapping_that_paid_an_order_stays_with_it(fresh().await).await;
     replay_equals_simulate(fresh().await, 7, 60, 400).await;
 }
 
@@ -108,6 +109,7 @@ fn order(id: i64, version: u64, lines: Vec<StoredLine>) -> StoredOrder {
         category: "distributor".into(),
         value: Volumes { net: dec("10"), bv: dec("10"), pv: dec("10") },
         lines,
+        mappings: vec![Mapping { sku: "K".into(), bv: Some(dec("10")), bv_rate: None, pv: Some(dec("10")) }],
     }
 }
 
@@ -415,4 +417,61 @@ pub async fn uplines_are_recorded<S: Store>(s: S) {
     assert_eq!(ctx.distributors[0].upline, ledger.store.distributor(&last.id).await.unwrap().unwrap().upline);
     assert_eq!(ctx.customers.len(), 1);
     assert_eq!(ctx.mappings.len(), 1);
+}
+
+/// A SKU's BV changes after an order was paid: the order keeps its original value, and a later
+/// refund reverses exactly what was paid; a new order takes the new mapping.
+pub async fn the_mapping_that_paid_an_order_stays_with_it<S: Store>(s: S) {
+    let ledger = Ledger::new(s);
+    let text = "{id: m, version: 1, currency: USD, period: month, unilevel: {rates: ['0.10']}}";
+    ledger.set_plan(text).await.unwrap();
+    let rec = |id: &str, sponsor: Option<&str>| DistributorRecord {
+        id: id.into(),
+        sponsor: sponsor.map(Into::into),
+        joined_at: 0,
+        email: None,
+        bigcommerce_customer_id: None,
+        placement: None,
+        upline: vec![],
+        matrix_upline: vec![],
+    };
+    ledger.enroll(&[rec("UP", None), rec("B", Some("UP"))]).await.unwrap();
+    let mapping = |bv: &str| Mapping { sku: "K".into(), bv: Some(dec(bv)), bv_rate: None, pv: Some(dec(bv)) };
+    ledger.set_mapping(&mapping("40")).await.unwrap();
+    let nov = 1_793_491_200_000_000_000i64; // 2026-11-01T00:00:00Z
+    let day = 86_400_000_000_000i64;
+    let mut first = OrderSnapshot {
+        id: 1,
+        buyer: Some("B".into()),
+        referrer: None,
+        placed_at: nov + day,
+        currency: None,
+        exchange_rate: None,
+        lines: vec![SnapshotLine { sku: "K".into(), quantity: 2, unit_price: dec("50") }],
+        refunds: vec![],
+        status: OrderStatus::Paid,
+    };
+    ledger.apply_order(&first).await.unwrap();
+    ledger.set_mapping(&mapping("100")).await.unwrap();
+    let mut second = first.clone();
+    second.id = 2;
+    second.placed_at = nov + 2 * day;
+    ledger.apply_order(&second).await.unwrap();
+    // A late refund of one unit of the first order, after the mapping changed.
+    first.refunds.push(RefundSnapshot { id: 7, at: nov + 40 * day, full: false, lines: vec![("K".into(), 1)] });
+    ledger.apply_order(&first).await.unwrap();
+    assert_eq!(ledger.store.order(1).await.unwrap().unwrap().value.bv, dec("80"));
+    assert_eq!(ledger.store.order(2).await.unwrap().unwrap().value.bv, dec("200"));
+    ledger.close_period("2026-12").await.unwrap();
+    let nov_st: serde_json::Value =
+        serde_json::from_str(&ledger.store.statement("2026-11").await.unwrap().unwrap()).unwrap();
+    let up = &nov_st["distributors"][0];
+    // 10% of 80 BV (order 1 at the old mapping) and of 200 BV (order 2 at the new one).
+    assert_eq!(up["earnings"]["unilevel"], "28.00", "{up}");
+    let dec_st: serde_json::Value =
+        serde_json::from_str(&ledger.store.statement("2026-12").await.unwrap().unwrap()).unwrap();
+    let up = &dec_st["distributors"][0];
+    // The refunded unit removes 40 BV (what it was paid on), not 100: −4.00.
+    assert_eq!(up["earnings"]["clawback"], "-4.00", "{up}");
+    assert_eq!(up["lines"][0]["base"], "-40", "{up}");
 }
