@@ -41,6 +41,15 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// Add a plan version (YAML or JSON): the first applies from the start, a later one from
+    /// `--effective PERIOD` (not closed yet), and may not change what shapes the trees.
+    SetPlan {
+        plan: PathBuf,
+        #[arg(long)]
+        effective: Option<String>,
+        #[command(flatten)]
+        data: Data,
+    },
     /// Close a period of a ledger (and any earlier period not closed yet) with the engine.
     ClosePeriod {
         /// `2026-11`, or `2026-W05` for weekly plans.
@@ -271,6 +280,15 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
     Ok(())
 }
 
+fn set_plan(path: &Path, effective: Option<&str>, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {file}")).map_err(Err)?;
+    let ledger = data.open().map_err(Err)?;
+    let plan = block_on(ledger.set_plan(&text, effective)).map_err(|e| ledger_err(&file, e))?;
+    eprintln!("plan {} set{}", plan.label(), effective.map_or(String::new(), |p| format!(", effective from {p}")));
+    Ok(())
+}
+
 fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
     let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
@@ -306,6 +324,7 @@ fn main() -> ExitCode {
         }
         Command::Load { scenario, data } => load_into(&scenario, &data),
         Command::Import { csv, data } => import(&csv, &data),
+        Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {

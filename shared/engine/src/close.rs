@@ -14,6 +14,7 @@ use crate::plan::{Matrix, Plan, Unilevel};
 use crate::scenario::Leg;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
 
 /// What a line pays for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +65,8 @@ pub struct PaidLine {
     pub held: bool,
     /// Σ of clawbacks already booked against this line.
     pub clawed: Decimal,
+    /// The plan (`id@version`) it was paid under: its clawbacks say so too.
+    pub plan: Arc<str>,
 }
 
 /// An upline member as the per-order rules see it.
@@ -151,6 +154,7 @@ pub struct Context<'a> {
     depth_by_rank: Vec<u32>,
     /// Orders that have a late refund: their lines are kept for clawbacks.
     pub late_orders: FxHashSet<u32>,
+    label: Arc<str>,
 }
 
 impl<'a> Context<'a> {
@@ -164,6 +168,7 @@ impl<'a> Context<'a> {
             sides: net.side_under_sponsor(),
             depth_by_rank,
             late_orders: book.refunds.iter().filter(|r| r.late).map(|r| r.order).collect(),
+            label: plan.label().into(),
         }
     }
 
@@ -219,6 +224,9 @@ pub struct BinaryStats {
     pub qualified: Vec<bool>,
 }
 
+/// A clawback line: (refund, earner, reversed kind, level).
+pub type ClawbackKey = (u32, u32, Kind, u16);
+
 /// A closed period, as arrays over distributors (index = enrollment order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodStatement {
@@ -243,6 +251,9 @@ pub struct PeriodStatement {
     /// Lines grouped by earner: `by_earner[line_start[d]..line_start[d + 1]]` index `lines`.
     pub line_start: Vec<u32>,
     pub by_earner: Vec<u32>,
+    /// Rate and plan of each clawback's original line, by (refund, earner, reversed kind,
+    /// level): the plan may have changed since the order was paid.
+    pub clawback_origin: FxHashMap<ClawbackKey, (Decimal, Arc<str>)>,
 }
 
 impl PeriodStatement {
@@ -453,6 +464,7 @@ pub fn close_period(
                     amount: l.amount,
                     held: l.held,
                     clawed: Decimal::ZERO,
+                    plan: cx.label.clone(),
                 })
                 .collect();
             paid.insert(oi, kept);
@@ -524,10 +536,12 @@ pub fn close_period(
     };
 
     // §12 clawbacks, by refund in (at, tie) order.
+    let mut clawback_origin = FxHashMap::default();
     for &ri in late {
         let r = &book.refunds[ri as usize];
         if let Some(kept) = paid.get_mut(&r.order) {
             clawback_lines(kept, r.removed, r.leaves_none, |l, _, amount| {
+                clawback_origin.insert((ri, l.earner, l.kind, l.level), (l.rate, l.plan.clone()));
                 lines.push(Line {
                     amount,
                     earner: l.earner,
@@ -607,6 +621,7 @@ pub fn close_period(
         lines,
         line_start,
         by_earner,
+        clawback_origin,
     }
 }
 

@@ -115,6 +115,29 @@ impl Plan {
         raw.check(prefix)
     }
 
+    /// Checks that `next` may follow this plan in a running company: rates, thresholds, ranks,
+    /// compliance and payouts may change from a period on, but not what shapes the trees and
+    /// the books already built (currency, period, binary placement, matrix width, plan id).
+    pub fn check_successor(&self, next: &Plan) -> Result<(), InputErrors> {
+        let mut c = Checker::default();
+        let mut same = |key: &str, a: String, b: String| {
+            if a != b {
+                c.err(key, format!("cannot change from {a} to {b} in a new version: it shapes what is already built"));
+            }
+        };
+        same("id", self.id.clone(), next.id.clone());
+        same("currency", self.currency.clone(), next.currency.clone());
+        same("period", self.period.as_str().into(), next.period.as_str().into());
+        let placement = |p: &Plan| p.binary.as_ref().map_or("none".to_string(), |b| b.placement.as_str().to_string());
+        same("binary.placement", placement(self), placement(next));
+        let width = |p: &Plan| p.matrix.as_ref().map_or("none".to_string(), |m| m.width.to_string());
+        same("matrix.width", width(self), width(next));
+        if next.version <= self.version {
+            c.err("version", format!("must be greater than {}, the current version", self.version));
+        }
+        c.finish(())
+    }
+
     /// Whether `d` with `pv` is active (spec §5).
     pub fn is_active(&self, pv: Decimal) -> bool {
         match &self.activity {

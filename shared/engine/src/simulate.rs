@@ -14,7 +14,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A scenario with every reference resolved: ready to close.
 pub struct Run {
+    /// The plan the run starts with: it shapes the trees and the books.
     pub plan: Plan,
+    /// Later versions and the period each takes effect from, in order (see
+    /// [`Plan::check_successor`]).
+    pub later: Vec<(Period, Plan)>,
     pub net: Network,
     pub book: Book,
     /// One per order line whose SKU is not in the catalog (spec §3).
@@ -169,7 +173,7 @@ impl Run {
         }
 
         if errors.is_empty() {
-            Ok(Run { plan, net, book, warnings })
+            Ok(Run { plan, later: Vec::new(), net, book, warnings })
         } else {
             Err(InputErrors(errors))
         }
@@ -179,14 +183,25 @@ impl Run {
         self.book.periods()
     }
 
+    /// The plan in force in `period`.
+    pub fn plan_in(&self, period: Period) -> &Plan {
+        self.later.iter().rev().find(|(from, _)| *from <= period).map_or(&self.plan, |(_, p)| p)
+    }
+
+    /// How the run's statements are spelled out (under its first plan).
     pub fn explain(&self) -> Explain<'_> {
         Explain { plan: &self.plan, net: &self.net, book: &self.book }
     }
 
-    /// Closes every period of the run in order, handing each statement to `each` (which may
-    /// stop the run by returning `false`).
+    /// How `period`'s statement is spelled out (under the plan in force then).
+    pub fn explain_in(&self, period: Period) -> Explain<'_> {
+        Explain { plan: self.plan_in(period), net: &self.net, book: &self.book }
+    }
+
+    /// Closes every period of the run in order, each under the plan in force then, handing each
+    /// statement to `each` (which may stop the run by returning `false`).
     pub fn close_all(&self, mut each: impl FnMut(&PeriodStatement) -> bool) {
-        let cx = Context::new(&self.plan, &self.net, &self.book);
+        let mut cx = Context::new(&self.plan, &self.net, &self.book);
         let orders = self.book.orders_by_time();
         let late = self.book.late_refunds_by_time();
         let (mut oi, mut li) = (0, 0);
@@ -195,6 +210,10 @@ impl Run {
         for period in self.periods() {
             let o_end = oi + orders[oi..].partition_point(|&o| self.book.orders[o as usize].period == period);
             let l_end = li + late[li..].partition_point(|&r| self.book.refunds[r as usize].period == period);
+            let plan = self.plan_in(period);
+            if !std::ptr::eq(cx.plan, plan) {
+                cx = Context::new(plan, &self.net, &self.book);
+            }
             let st = close_period(&cx, &self.book, period, &orders[oi..o_end], &late[li..l_end], &carry, &mut paid);
             (oi, li) = (o_end, l_end);
             if !each(&st) {

@@ -60,6 +60,10 @@ impl Explain<'_> {
                 (Some(self.book.orders[r.order as usize].id), -removed)
             }
         };
+        let origin = match (l.kind, l.of) {
+            (Kind::Clawback, Some(of)) => st.clawback_origin.get(&(l.source, l.earner, of, l.level)),
+            _ => None,
+        };
         LineView {
             earner: self.net.ids[l.earner as usize].clone(),
             kind: l.kind,
@@ -67,10 +71,10 @@ impl Explain<'_> {
             order,
             level: (l.level > 0).then_some(l.level),
             base,
-            rate: rate_of(self.plan, l.of.unwrap_or(l.kind), l.level),
+            rate: origin.map_or_else(|| rate_of(self.plan, l.of.unwrap_or(l.kind), l.level), |o| o.0),
             amount: l.amount,
             held: l.held,
-            plan: self.plan.label(),
+            plan: origin.map_or_else(|| self.plan.label(), |o| o.1.to_string()),
         }
     }
 

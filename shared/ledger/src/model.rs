@@ -173,6 +173,14 @@ pub struct OrderWrite {
     pub aggregates: Vec<AggregateDelta>,
 }
 
+/// A plan version: its file text and the period it takes effect from (`None`: from the start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanVersion {
+    pub version: i64,
+    pub text: String,
+    pub effective: Option<String>,
+}
+
 /// What reconciling one order needs to read, in one batched read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextQuery {
@@ -186,8 +194,8 @@ pub struct ContextQuery {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderContext {
     pub stored: Option<StoredOrder>,
-    /// The active plan's text.
-    pub plan: Option<String>,
+    /// Every plan version, in the order they were set.
+    pub plans: Vec<PlanVersion>,
     pub closed: Vec<String>,
     /// The parties that are distributors.
     pub distributors: Vec<DistributorRecord>,

@@ -20,10 +20,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
 pub trait Store: Send + Sync {
-    /// Stores a plan version (its file text) and makes it the active one.
-    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()>;
-    /// The active plan's text.
-    async fn current_plan(&self) -> StoreResult<Option<String>>;
+    /// Adds a plan version (checked by the ledger: a successor of the last one).
+    async fn put_plan(&self, p: &PlanVersion) -> StoreResult<()>;
+    /// Every plan version, in the order they were set.
+    async fn plans(&self) -> StoreResult<Vec<PlanVersion>>;
 
     /// Appends distributors in enrollment order (ids and e-mails must be new).
     async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()>;
@@ -67,11 +67,11 @@ pub trait Store: Send + Sync {
 /// A shared store is a store (workers in one process share one connection).
 #[async_trait]
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
-    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
-        (**self).put_plan(version, text).await
+    async fn put_plan(&self, p: &PlanVersion) -> StoreResult<()> {
+        (**self).put_plan(p).await
     }
-    async fn current_plan(&self) -> StoreResult<Option<String>> {
-        (**self).current_plan().await
+    async fn plans(&self) -> StoreResult<Vec<PlanVersion>> {
+        (**self).plans().await
     }
     async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()> {
         (**self).enroll(batch).await

@@ -75,7 +75,7 @@ impl<S: Store> Ledger<S> {
 
     /// Stores a scenario's plan, distributors, customers and catalog.
     pub async fn seed(&self, sc: &Scenario) -> Result<(), LedgerError> {
-        self.set_plan(&serde_json::to_string(&sc.plan.to_json()).expect("plans serialize")).await?;
+        self.set_plan(&serde_json::to_string(&sc.plan.to_json()).expect("plans serialize"), None).await?;
         let records: Vec<DistributorRecord> = sc
             .distributors
             .iter()
@@ -103,16 +103,52 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 
-    /// Validates and activates a plan (its file text).
-    pub async fn set_plan(&self, text: &str) -> Result<Plan, LedgerError> {
+    /// Validates and stores a plan version. The first applies from the start; each later one
+    /// takes effect from `effective` (a period not closed yet) and may not change what shapes
+    /// the trees and books already built ([`Plan::check_successor`]).
+    pub async fn set_plan(&self, text: &str, effective: Option<&str>) -> Result<Plan, LedgerError> {
         let plan = Plan::from_text(text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
-        self.store.put_plan(plan.version, text).await?;
+        let versions = self.store.plans().await?;
+        let effective = match (versions.last(), effective) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(LedgerError::Invalid(InputErrors::one(
+                    "effective".into(),
+                    "a new plan version needs the period it takes effect from".into(),
+                )))
+            }
+            (Some(last), Some(p)) => {
+                let current = Plan::from_text(&last.text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
+                current.check_successor(&plan).map_err(LedgerError::Invalid)?;
+                let from = Period::parse(plan.period, p)
+                    .map_err(|m| LedgerError::Invalid(InputErrors::one("effective".into(), m)))?;
+                let closed = self.store.closed_periods().await?;
+                if let Some(c) = closed.iter().find(|c| Period::parse(plan.period, c).is_ok_and(|c| c >= from)) {
+                    return Err(LedgerError::Invalid(InputErrors::one(
+                        "effective".into(),
+                        format!("{p} is not after {c}, which is closed: a closed period never changes"),
+                    )));
+                }
+                if let Some(prev) = versions.iter().rev().find_map(|v| v.effective.clone()) {
+                    if Period::parse(plan.period, &prev).is_ok_and(|prev| from < prev) {
+                        return Err(LedgerError::Invalid(InputErrors::one(
+                            "effective".into(),
+                            format!("{p} is before {prev}, when the previous version takes effect"),
+                        )));
+                    }
+                }
+                Some(from.to_string())
+            }
+        };
+        self.store.put_plan(&PlanVersion { version: plan.version, text: text.to_string(), effective }).await?;
         Ok(plan)
     }
 
+    /// The newest plan version.
     pub async fn plan(&self) -> Result<Plan, LedgerError> {
-        let text = self.store.current_plan().await?.ok_or(LedgerError::NoPlan)?;
-        Plan::from_text(&text, Format::Yaml, "").map_err(LedgerError::Invalid)
+        let versions = self.store.plans().await?;
+        let last = versions.last().ok_or(LedgerError::NoPlan)?;
+        Plan::from_text(&last.text, Format::Yaml, "").map_err(LedgerError::Invalid)
     }
 
     /// Enrolls distributors after checking them against everyone already enrolled: the whole
@@ -277,9 +313,9 @@ impl<S: Store> Ledger<S> {
         ctx: &OrderContext,
         snap: &OrderSnapshot,
     ) -> Result<Result<(StoredOrder, Option<AggregateDelta>), String>, LedgerError> {
-        let plan_text = ctx.plan.as_deref().ok_or(LedgerError::NoPlan)?;
-        let plan = Plan::from_text(plan_text, Format::Yaml, "").map_err(LedgerError::Invalid)?;
-        let period = period_of(&plan, snap.placed_at);
+        let (first, later) = versions(&ctx.plans)?;
+        let period = period_of(&first, snap.placed_at);
+        let plan = later.iter().rev().find(|(from, _)| *from <= period).map_or(&first, |(_, p)| p).clone();
         if ctx.closed.contains(&period.to_string()) {
             return Ok(Err(format!("placed in {period}, which is already closed")));
         }
@@ -467,7 +503,7 @@ impl<S: Store> Ledger<S> {
     /// Everything stored, as the scenario `mlm simulate` would read: the same engine closes it.
     /// Orders tie on `placed_at` by id, refunds tie on `at` by order then refund id.
     pub async fn scenario(&self) -> Result<Scenario, LedgerError> {
-        let plan = self.plan().await?;
+        let (plan, _) = versions(&self.store.plans().await?)?;
         let distributors = self
             .store
             .distributors()
@@ -555,18 +591,20 @@ impl<S: Store> Ledger<S> {
     /// the final statement, which replaces the provisional lines. Returns the periods closed.
     pub async fn close_period(&self, period: &str) -> Result<Vec<String>, LedgerError> {
         let scenario = self.scenario().await?;
+        let (_, later) = versions(&self.store.plans().await?)?;
         let plan = scenario.plan.clone();
         let target = Period::parse(plan.period, period)
             .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
-        let run = Run::prepare(scenario).map_err(LedgerError::Invalid)?;
+        let mut run = Run::prepare(scenario).map_err(LedgerError::Invalid)?;
+        run.later = later;
         let already = self.store.closed_periods().await?;
-        let explain = run.explain();
         let mut writes = Vec::new();
         run.close_all(|st| {
             if st.period > target {
                 return false;
             }
             let name = st.period.to_string();
+            let explain = run.explain_in(st.period);
             if !already.contains(&name) {
                 let mut statement = Vec::new();
                 explain.write_period(&mut statement, st).expect("writing to memory");
@@ -619,7 +657,10 @@ impl<S: Store> Ledger<S> {
     /// The statement of a closed period in the JSON of spec §16 (one period).
     pub async fn statement(&self, period: &str) -> Result<Option<String>, LedgerError> {
         let Some(entry) = self.store.statement(period).await? else { return Ok(None) };
-        let plan = self.plan().await?;
+        let (first, later) = versions(&self.store.plans().await?)?;
+        let p = Period::parse(first.period, period)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
+        let plan = later.iter().rev().find(|(from, _)| *from <= p).map_or(&first, |(_, v)| v);
         Ok(Some(format!(
             "{{\"plan\":{},\"currency\":{},\"warnings\":[],\"periods\":[{entry}]}}\n",
             serde_json::to_string(&plan.label()).expect("string"),
@@ -699,6 +740,20 @@ fn refunds_of(s: &OrderSnapshot) -> Vec<RefundIn> {
         }
     }
     out
+}
+
+/// The first plan version and the later ones with the period each takes effect from.
+fn versions(all: &[PlanVersion]) -> Result<(Plan, Vec<(Period, Plan)>), LedgerError> {
+    let parse = |v: &PlanVersion| Plan::from_text(&v.text, Format::Yaml, "").map_err(LedgerError::Invalid);
+    let first = parse(all.first().ok_or(LedgerError::NoPlan)?)?;
+    let mut later = Vec::new();
+    for v in &all[1..] {
+        let from = v.effective.as_deref().ok_or(LedgerError::NoPlan)?;
+        let from = Period::parse(first.period, from)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("effective".into(), m)))?;
+        later.push((from, parse(v)?));
+    }
+    Ok((first, later))
 }
 
 /// E-mails compare trimmed and lower-cased (one person, one account).

@@ -26,6 +26,7 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     racing_writers_converge(fresh().await).await;
     uplines_are_recorded(fresh().await).await;
     the_mapping_that_paid_an_order_stays_with_it(fresh().await).await;
+    plan_versions_take_effect_from_their_period(fresh().await).await;
     replay_equals_simulate(fresh().await, 7, 60, 400).await;
 }
 
@@ -36,12 +37,13 @@ fn dec(s: &str) -> Decimal {
 const PLAN: &str = "{id: conformance, version: 3, currency: USD, period: month, retail: {rate: '0.2'}, unilevel: {rates: ['0.1', '0.05']}}";
 
 pub async fn plans<S: Store>(s: S) {
-    assert_eq!(s.current_plan().await.unwrap(), None);
-    s.put_plan(3, PLAN).await.unwrap();
-    assert_eq!(s.current_plan().await.unwrap().as_deref(), Some(PLAN));
-    let newer = PLAN.replace("version: 3", "version: 4");
-    s.put_plan(4, &newer).await.unwrap();
-    assert_eq!(s.current_plan().await.unwrap(), Some(newer));
+    assert_eq!(s.plans().await.unwrap(), vec![]);
+    let v3 = PlanVersion { version: 3, text: PLAN.into(), effective: None };
+    s.put_plan(&v3).await.unwrap();
+    let v4 =
+        PlanVersion { version: 4, text: PLAN.replace("version: 3", "version: 4"), effective: Some("2026-12".into()) };
+    s.put_plan(&v4).await.unwrap();
+    assert_eq!(s.plans().await.unwrap(), vec![v3, v4]);
 }
 
 fn d(id: &str, sponsor: Option<&str>, t: i64) -> DistributorRecord {
@@ -291,11 +293,11 @@ struct Racing<S> {
 
 #[async_trait]
 impl<S: Store> Store for Racing<S> {
-    async fn put_plan(&self, v: i64, t: &str) -> StoreResult<()> {
-        self.inner.put_plan(v, t).await
+    async fn put_plan(&self, p: &PlanVersion) -> StoreResult<()> {
+        self.inner.put_plan(p).await
     }
-    async fn current_plan(&self) -> StoreResult<Option<String>> {
-        self.inner.current_plan().await
+    async fn plans(&self) -> StoreResult<Vec<PlanVersion>> {
+        self.inner.plans().await
     }
     async fn enroll(&self, b: &[DistributorRecord]) -> StoreResult<()> {
         self.inner.enroll(b).await
@@ -412,7 +414,7 @@ pub async fn uplines_are_recorded<S: Store>(s: S) {
         .await
         .unwrap();
     assert_eq!(ctx.stored, None);
-    assert!(ctx.plan.is_some());
+    assert_eq!(ctx.plans.len(), 1);
     assert_eq!(ctx.distributors.len(), 1);
     assert_eq!(ctx.distributors[0].upline, ledger.store.distributor(&last.id).await.unwrap().unwrap().upline);
     assert_eq!(ctx.customers.len(), 1);
@@ -424,7 +426,7 @@ pub async fn uplines_are_recorded<S: Store>(s: S) {
 pub async fn the_mapping_that_paid_an_order_stays_with_it<S: Store>(s: S) {
     let ledger = Ledger::new(s);
     let text = "{id: m, version: 1, currency: USD, period: month, unilevel: {rates: ['0.10']}}";
-    ledger.set_plan(text).await.unwrap();
+    ledger.set_plan(text, None).await.unwrap();
     let rec = |id: &str, sponsor: Option<&str>| DistributorRecord {
         id: id.into(),
         sponsor: sponsor.map(Into::into),
@@ -474,4 +476,67 @@ pub async fn the_mapping_that_paid_an_order_stays_with_it<S: Store>(s: S) {
     // The refunded unit removes 40 BV (what it was paid on), not 100: −4.00.
     assert_eq!(up["earnings"]["clawback"], "-4.00", "{up}");
     assert_eq!(up["lines"][0]["base"], "-40", "{up}");
+}
+
+/// A new plan version applies from its period on: the provisional lines of a December order use
+/// it, period close uses each period's plan, and closed periods or tree-shaping changes are
+/// refused with the key named.
+pub async fn plan_versions_take_effect_from_their_period<S: Store>(s: S) {
+    let ledger = Ledger::new(s);
+    let v1 = "{id: acme, version: 1, currency: USD, period: month, unilevel: {rates: ['0.10']}, matrix: {width: 2, rates: ['0.01']}}";
+    ledger.set_plan(v1, None).await.unwrap();
+    let rec = |id: &str, sponsor: Option<&str>| DistributorRecord {
+        id: id.into(),
+        sponsor: sponsor.map(Into::into),
+        joined_at: 0,
+        email: None,
+        bigcommerce_customer_id: None,
+        placement: None,
+        upline: vec![],
+        matrix_upline: vec![],
+    };
+    ledger.enroll(&[rec("UP", None), rec("B", Some("UP"))]).await.unwrap();
+    ledger
+        .set_mapping(&Mapping { sku: "K".into(), bv: Some(dec("100")), bv_rate: None, pv: Some(dec("100")) })
+        .await
+        .unwrap();
+    let nov = 1_793_491_200_000_000_000i64; // 2026-11-01T00:00:00Z
+    let day = 86_400_000_000_000i64;
+    let order = |id: i64, at: i64| OrderSnapshot {
+        id,
+        buyer: Some("B".into()),
+        referrer: None,
+        placed_at: at,
+        currency: None,
+        exchange_rate: None,
+        lines: vec![SnapshotLine { sku: "K".into(), quantity: 1, unit_price: dec("100") }],
+        refunds: vec![],
+        status: OrderStatus::Paid,
+    };
+    ledger.apply_order(&order(1, nov + day)).await.unwrap();
+    // Tree-shaping changes and changes without a period are refused, naming the key.
+    let wider = v1.replace("version: 1", "version: 2").replace("width: 2", "width: 3");
+    let e = ledger.set_plan(&wider, Some("2026-12")).await.unwrap_err().to_string();
+    assert!(e.contains("matrix.width: cannot change from 2 to 3"), "{e}");
+    let v2 = v1.replace("version: 1", "version: 2").replace("0.10", "0.20");
+    assert!(ledger.set_plan(&v2, None).await.unwrap_err().to_string().contains("effective"));
+    ledger.set_plan(&v2, Some("2026-12")).await.unwrap();
+    ledger.apply_order(&order(2, nov + 35 * day)).await.unwrap();
+    let dec_order = ledger.store.order(2).await.unwrap().unwrap();
+    assert_eq!(dec_order.lines.iter().find(|l| l.kind == "unilevel").unwrap().amount, dec("20.00"));
+    assert_eq!(dec_order.lines[0].plan, "acme@2");
+    ledger.close_period("2026-12").await.unwrap();
+    let st = |p: &'static str| {
+        let ledger = &ledger;
+        async move { serde_json::from_str::<serde_json::Value>(&ledger.statement(p).await.unwrap().unwrap()).unwrap() }
+    };
+    let (n, d) = (st("2026-11").await, st("2026-12").await);
+    assert_eq!(n["plan"], "acme@1");
+    assert_eq!(n["periods"][0]["distributors"][0]["earnings"]["unilevel"], "10.00");
+    assert_eq!(d["plan"], "acme@2");
+    assert_eq!(d["periods"][0]["distributors"][0]["earnings"]["unilevel"], "20.00");
+    // December is closed now: a version taking effect then is refused.
+    let v3 = v1.replace("version: 1", "version: 3");
+    let e = ledger.set_plan(&v3, Some("2026-12")).await.unwrap_err().to_string();
+    assert!(e.contains("closed"), "{e}");
 }

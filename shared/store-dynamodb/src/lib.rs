@@ -309,35 +309,49 @@ fn closed_of(meta: Option<&Item>) -> Vec<String> {
     v
 }
 
-fn plan_of(meta: Option<&Item>) -> Option<String> {
-    match meta.and_then(|m| m.get("plan")) {
-        Some(AttributeValue::S(t)) => Some(t.clone()),
-        _ => None,
+fn plans_of(meta: Option<&Item>) -> StoreResult<Vec<PlanVersion>> {
+    match meta.and_then(|m| m.get("plans")) {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|v| match v {
+                AttributeValue::S(t) => serde_json::from_str(t).map_err(backend),
+                _ => Err(StoreError::Backend("a plan version that is not a record".into())),
+            })
+            .collect(),
+        _ => Ok(Vec::new()),
     }
 }
 
 #[async_trait]
 impl Store for DynamoStore {
-    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
-        let mut v = key("PLAN", format!("V#{version:010}"));
-        v.insert("text".into(), s(text));
+    async fn put_plan(&self, p: &PlanVersion) -> StoreResult<()> {
+        // The versions live on the META item, which every order's first read fetches anyway.
+        let mut v = key("PLAN", format!("V#{:010}", p.version));
+        v.insert("rec".into(), s(json(p)));
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key("META", "LEDGER")))
-            .update_expression("SET #plan = :t, #version = :v")
-            .expression_attribute_names("#plan", "plan")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":t", s(text))
-            .expression_attribute_values(":v", n(version))
+            .update_expression("SET #plans = list_append(if_not_exists(#plans, :none), :p)")
+            .expression_attribute_names("#plans", "plans")
+            .expression_attribute_values(":none", AttributeValue::L(vec![]))
+            .expression_attribute_values(":p", AttributeValue::L(vec![s(json(p))]))
             .build()
             .map_err(backend)?;
-        self.transact(vec![put(&self.table, v, None)?, TransactWriteItem::builder().update(update).build()])
+        match self
+            .transact(vec![
+                put(&self.table, v, Some("attribute_not_exists(PK)"))?,
+                TransactWriteItem::builder().update(update).build(),
+            ])
             .await
-            .map_err(sdk)
+        {
+            Ok(()) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Exists(format!("plan version {}", p.version))),
+            Err(e) => Err(sdk(e)),
+        }
     }
 
-    async fn current_plan(&self) -> StoreResult<Option<String>> {
-        Ok(plan_of(self.meta().await?.as_ref()))
+    async fn plans(&self) -> StoreResult<Vec<PlanVersion>> {
+        plans_of(self.meta().await?.as_ref())
     }
 
     async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()> {
@@ -435,7 +449,7 @@ impl Store for DynamoStore {
             }
         }
         let meta = by_pk.get("META").copied();
-        ctx.plan = plan_of(meta);
+        ctx.plans = plans_of(meta)?;
         ctx.closed = closed_of(meta);
         ctx.stored = by_pk.get(&format!("O#{}", q.order)).map(|it| rec(it)).transpose()?;
         for p in &q.parties {

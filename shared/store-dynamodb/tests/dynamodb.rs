@@ -92,7 +92,7 @@ async fn an_order_costs_a_bounded_number_of_round_trips() {
     let store = fresh(&calls).await;
     let ledger = Ledger::new(store);
     ledger
-        .set_plan("{id: deep, version: 1, currency: USD, period: month, activity: {min_pv: 50}, retail: {rate: '0.1'}, unilevel: {rates: ['0.05', '0.04', '0.03']}, matrix: {width: 2, rates: ['0.02', '0.02']}}")
+        .set_plan("{id: deep, version: 1, currency: USD, period: month, activity: {min_pv: 50}, retail: {rate: '0.1'}, unilevel: {rates: ['0.05', '0.04', '0.03']}, matrix: {width: 2, rates: ['0.02', '0.02']}}", None)
         .await
         .unwrap();
     ledger

@@ -15,7 +15,7 @@ pub struct SqliteStore {
 }
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS plans (version INTEGER PRIMARY KEY, text TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (version INTEGER PRIMARY KEY, seq INTEGER NOT NULL, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS distributors (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, email TEXT UNIQUE, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mappings (sku TEXT PRIMARY KEY, record TEXT NOT NULL);
@@ -86,23 +86,24 @@ fn put_line(tx: &rusqlite::Transaction, l: &StoredLine) -> StoreResult<()> {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn put_plan(&self, version: i64, text: &str) -> StoreResult<()> {
+    async fn put_plan(&self, p: &PlanVersion) -> StoreResult<()> {
         self.with(|c| {
             c.execute(
-                "INSERT OR REPLACE INTO plans (version, text, seq) VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM plans))",
-                params![version, text],
+                "INSERT INTO plans (version, seq, record) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM plans), ?2)",
+                params![p.version, json(p)],
             )
-            .map_err(backend)?;
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Exists(format!("plan version {}", p.version))
+                }
+                e => backend(e),
+            })?;
             Ok(())
         })
     }
 
-    async fn current_plan(&self) -> StoreResult<Option<String>> {
-        self.with(|c| {
-            c.query_row("SELECT text FROM plans ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
-                .optional()
-                .map_err(backend)
-        })
+    async fn plans(&self) -> StoreResult<Vec<PlanVersion>> {
+        self.with(|c| records(c, "SELECT record FROM plans ORDER BY seq"))
     }
 
     async fn enroll(&self, batch: &[DistributorRecord]) -> StoreResult<()> {
@@ -164,10 +165,7 @@ impl Store for SqliteStore {
             };
             let mut ctx = OrderContext {
                 stored: one("SELECT state FROM orders WHERE id = ?1", &q.order)?.map(|s| parse(&s)).transpose()?,
-                plan: c
-                    .query_row("SELECT text FROM plans ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
-                    .optional()
-                    .map_err(backend)?,
+                plans: records(c, "SELECT record FROM plans ORDER BY seq")?,
                 closed: {
                     let mut st = c.prepare_cached("SELECT period FROM closes ORDER BY period").map_err(backend)?;
                     let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;

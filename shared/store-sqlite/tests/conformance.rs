@@ -45,7 +45,7 @@ async fn survives_a_killed_process() {
     child.wait().unwrap();
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.distributor_count().await.unwrap(), 2);
-    assert_eq!(store.current_plan().await.unwrap().as_deref(), Some(PLAN));
+    assert_eq!(store.plans().await.unwrap()[0].text, PLAN);
     let ledger = Ledger::new(store);
     assert_eq!(ledger.plan().await.unwrap().label(), "durable@1");
 }
@@ -58,7 +58,7 @@ const PLAN: &str = "{id: durable, version: 1, currency: USD, period: month}";
 async fn writer_child() {
     let Ok(path) = std::env::var("MLM_DURABILITY_PATH") else { return };
     let store = SqliteStore::open(&path).unwrap();
-    store.put_plan(1, PLAN).await.unwrap();
+    store.put_plan(&PlanVersion { version: 1, text: PLAN.into(), effective: None }).await.unwrap();
     let d = |id: &str, s: Option<&str>| DistributorRecord {
         id: id.into(),
         sponsor: s.map(Into::into),
