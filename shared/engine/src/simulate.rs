@@ -200,14 +200,24 @@ impl Run {
 
     /// Closes every period of the run in order, each under the plan in force then, handing each
     /// statement to `each` (which may stop the run by returning `false`).
-    pub fn close_all(&self, mut each: impl FnMut(&PeriodStatement) -> bool) {
+    pub fn close_all(&self, each: impl FnMut(&PeriodStatement) -> bool) {
+        self.close_until(None, each)
+    }
+
+    /// Like [`Run::close_all`], but the run goes on to `until` even past its last event (quiet
+    /// periods still carry balances and binary volume forward).
+    pub fn close_until(&self, until: Option<Period>, mut each: impl FnMut(&PeriodStatement) -> bool) {
         let mut cx = Context::new(&self.plan, &self.net, &self.book);
         let orders = self.book.orders_by_time();
         let late = self.book.late_refunds_by_time();
         let (mut oi, mut li) = (0, 0);
         let mut carry = Carry::new(self.net.len());
         let mut paid = Paid::default();
-        for period in self.periods() {
+        let mut periods = self.periods();
+        if let (Some(until), Some(&last)) = (until, periods.last()) {
+            periods.extend((last.ordinal + 1..=until.ordinal).map(|ordinal| Period { ordinal, ..last }));
+        }
+        for period in periods {
             let o_end = oi + orders[oi..].partition_point(|&o| self.book.orders[o as usize].period == period);
             let l_end = li + late[li..].partition_point(|&r| self.book.refunds[r as usize].period == period);
             let plan = self.plan_in(period);

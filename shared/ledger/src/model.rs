@@ -205,16 +205,33 @@ pub struct OrderContext {
     pub mappings: Vec<Mapping>,
 }
 
-/// A closed period as stored.
+/// Earners are spread over this many shards (GSI partitions in DynamoDB, close slices).
+pub const SHARDS: u32 = 16;
+
+/// An earner's shard: FNV-1a of its id, stable across processes and releases.
+pub fn shard_of(earner: &str) -> u32 {
+    (earner.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3)) % SHARDS as u64)
+        as u32
+}
+
+/// One slice of a period's close: the earners whose `shard_of(earner) % of == slice`. Slices are
+/// written independently (by one process or many workers) and each is idempotent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CloseWrite {
+pub struct CloseSlice {
     pub period: String,
-    /// The period's entry of the §16 statement, as JSON.
-    pub statement: String,
-    /// Every final line of the period (replacing its provisional lines).
+    pub slice: u32,
+    /// How many slices the close is cut into (1 to [`SHARDS`]).
+    pub of: u32,
+    /// The final lines of the slice's earners (replacing their provisional lines).
     pub lines: Vec<StoredLine>,
     /// `(distributor, amount)` queued for payment.
     pub payouts: Vec<(String, Decimal)>,
+}
+
+impl CloseSlice {
+    pub fn holds(slice: u32, of: u32, earner: &str) -> bool {
+        shard_of(earner) % of == slice
+    }
 }
 
 /// Something that could not be processed, kept with its reason.

@@ -54,8 +54,13 @@ pub trait Store: Send + Sync {
     /// Lines of one earner in one period, provisional and final.
     async fn lines(&self, period: &str, earner: &str) -> StoreResult<Vec<StoredLine>>;
 
-    /// Records a closed period: statement, final lines (replacing provisional ones), payouts.
-    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()>;
+    /// Writes one slice of a period's close (its earners' final lines, replacing their
+    /// provisional ones, and payouts) and records that the slice is done. Idempotent.
+    async fn put_close_slice(&self, s: &CloseSlice) -> StoreResult<()>;
+    /// The slices of `period`'s close cut into `of` that are done.
+    async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>>;
+    /// Marks `period` closed with its statement: only after every slice is written.
+    async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()>;
     /// The statement entry of a closed period.
     async fn statement(&self, period: &str) -> StoreResult<Option<String>>;
     async fn closed_periods(&self) -> StoreResult<Vec<String>>;
@@ -115,8 +120,14 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     async fn lines(&self, period: &str, earner: &str) -> StoreResult<Vec<StoredLine>> {
         (**self).lines(period, earner).await
     }
-    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()> {
-        (**self).put_close(c).await
+    async fn put_close_slice(&self, s: &CloseSlice) -> StoreResult<()> {
+        (**self).put_close_slice(s).await
+    }
+    async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
+        (**self).close_progress(period, of).await
+    }
+    async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
+        (**self).mark_closed(period, statement).await
     }
     async fn statement(&self, period: &str) -> StoreResult<Option<String>> {
         (**self).statement(period).await

@@ -588,24 +588,69 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Closes `period` (and any earlier period of the run not closed yet): the engine computes
-    /// the final statement, which replaces the provisional lines. Returns the periods closed.
+    /// the final statement once, its lines replace the provisional ones slice by slice, and the
+    /// period is marked closed last. Returns the periods closed.
     pub async fn close_period(&self, period: &str) -> Result<Vec<String>, LedgerError> {
+        let closes = self.compute_closes(period).await?;
+        let mut closed = Vec::new();
+        for c in closes {
+            for slice in 0..CLOSE_SLICES {
+                self.store.put_close_slice(&c.slice(slice, CLOSE_SLICES)).await?;
+            }
+            self.store.mark_closed(&c.period, &c.statement).await?;
+            closed.push(c.period);
+        }
+        Ok(closed)
+    }
+
+    /// One worker's share of closing `period` cut into `of` slices (for a fan-out across
+    /// invocations when a network is too large for one): computes the close, writes slice
+    /// `slice`, and, when it finds every slice done, marks the period closed. Returns whether
+    /// the period is closed now. Earlier periods must be closed already; slices are idempotent,
+    /// so a failed one is simply run again.
+    pub async fn close_slice(&self, period: &str, slice: u32, of: u32) -> Result<bool, LedgerError> {
+        if of == 0 || of > SHARDS || slice >= of {
+            return Err(LedgerError::Invalid(InputErrors::one(
+                "slice".into(),
+                format!("slice {slice} of {of}: need 0 ≤ slice < of ≤ {SHARDS}"),
+            )));
+        }
+        let closes = self.compute_closes(period).await?;
+        let Some(c) = closes.iter().find(|c| c.period == period) else {
+            // Closed already, or nothing at all has happened yet.
+            return Ok(self.store.closed_periods().await?.iter().any(|p| p == period));
+        };
+        if closes.len() > 1 {
+            return Err(LedgerError::Invalid(InputErrors::one(
+                "period".into(),
+                format!("close {} first: periods close in order", closes[0].period),
+            )));
+        }
+        self.store.put_close_slice(&c.slice(slice, of)).await?;
+        if self.store.close_progress(period, of).await?.len() as u32 == of {
+            self.store.mark_closed(period, &c.statement).await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The closes of every period up to `period` that is not closed yet, computed by the engine.
+    async fn compute_closes(&self, period: &str) -> Result<Vec<Close>, LedgerError> {
         let scenario = self.scenario().await?;
         let (_, later) = versions(&self.store.plans().await?)?;
-        let plan = scenario.plan.clone();
-        let target = Period::parse(plan.period, period)
+        let target = Period::parse(scenario.plan.period, period)
             .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
         let mut run = Run::prepare(scenario).map_err(LedgerError::Invalid)?;
         run.later = later;
         let already = self.store.closed_periods().await?;
-        let mut writes = Vec::new();
-        run.close_all(|st| {
+        let mut closes = Vec::new();
+        run.close_until(Some(target), |st| {
             if st.period > target {
                 return false;
             }
             let name = st.period.to_string();
-            let explain = run.explain_in(st.period);
             if !already.contains(&name) {
+                let explain = run.explain_in(st.period);
                 let mut statement = Vec::new();
                 explain.write_period(&mut statement, st).expect("writing to memory");
                 let lines = st
@@ -637,7 +682,7 @@ impl<S: Store> Ledger<S> {
                     .filter(|(_, p)| !p.is_zero())
                     .map(|(d, p)| (run.net.ids[d].clone(), *p))
                     .collect();
-                writes.push(CloseWrite {
+                closes.push(Close {
                     period: name,
                     statement: String::from_utf8(statement).expect("JSON is UTF-8"),
                     lines,
@@ -646,12 +691,7 @@ impl<S: Store> Ledger<S> {
             }
             st.period < target
         });
-        let mut closed = Vec::new();
-        for w in &writes {
-            self.store.put_close(w).await?;
-            closed.push(w.period.clone());
-        }
-        Ok(closed)
+        Ok(closes)
     }
 
     /// The statement of a closed period in the JSON of spec §16 (one period).
@@ -702,6 +742,29 @@ pub fn snapshots(sc: &Scenario) -> Vec<OrderSnapshot> {
             status: OrderStatus::Paid,
         })
         .collect()
+}
+
+/// How many slices a single-process close writes its period in.
+const CLOSE_SLICES: u32 = 4;
+
+/// A computed close of one period, before it is written.
+struct Close {
+    period: String,
+    statement: String,
+    lines: Vec<StoredLine>,
+    payouts: Vec<(String, Decimal)>,
+}
+
+impl Close {
+    fn slice(&self, slice: u32, of: u32) -> CloseSlice {
+        CloseSlice {
+            period: self.period.clone(),
+            slice,
+            of,
+            lines: self.lines.iter().filter(|l| CloseSlice::holds(slice, of, &l.earner)).cloned().collect(),
+            payouts: self.payouts.iter().filter(|(d, _)| CloseSlice::holds(slice, of, d)).cloned().collect(),
+        }
+    }
 }
 
 struct RefundIn {

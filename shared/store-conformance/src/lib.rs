@@ -27,6 +27,8 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     uplines_are_recorded(fresh().await).await;
     the_mapping_that_paid_an_order_stays_with_it(fresh().await).await;
     plan_versions_take_effect_from_their_period(fresh().await).await;
+    let (a, b) = (fresh().await, fresh().await);
+    a_close_in_slices_equals_one_close(a, b).await;
     replay_equals_simulate(fresh().await, 7, 60, 400).await;
 }
 
@@ -167,14 +169,22 @@ pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
     .unwrap();
     let mut f = line("A", 9, 1, "0.50");
     f.fin = true;
-    let close = CloseWrite {
+    let slice = CloseSlice {
         period: "2026-11".into(),
-        statement: "{\"period\":\"2026-11\"}".into(),
+        slice: shard_of("A") % 2,
+        of: 2,
         lines: vec![f.clone()],
         payouts: vec![("A".into(), dec("0.50"))],
     };
     assert_eq!(s.statement("2026-11").await.unwrap(), None);
-    s.put_close(&close).await.unwrap();
+    s.put_close_slice(&slice).await.unwrap();
+    s.put_close_slice(&slice).await.unwrap(); // a retried slice changes nothing
+    assert_eq!(s.close_progress("2026-11", 2).await.unwrap(), vec![slice.slice]);
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![f.clone()]);
+    // Not closed until it is marked so, after every slice.
+    assert_eq!(s.statement("2026-11").await.unwrap(), None);
+    assert!(s.closed_periods().await.unwrap().is_empty());
+    s.mark_closed("2026-11", "{\"period\":\"2026-11\"}").await.unwrap();
     assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![f]);
     assert_eq!(s.statement("2026-11").await.unwrap().as_deref(), Some("{\"period\":\"2026-11\"}"));
     assert_eq!(s.closed_periods().await.unwrap(), ["2026-11"]);
@@ -346,8 +356,14 @@ impl<S: Store> Store for Racing<S> {
     async fn lines(&self, p: &str, e: &str) -> StoreResult<Vec<StoredLine>> {
         self.inner.lines(p, e).await
     }
-    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()> {
-        self.inner.put_close(c).await
+    async fn put_close_slice(&self, s: &CloseSlice) -> StoreResult<()> {
+        self.inner.put_close_slice(s).await
+    }
+    async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
+        self.inner.close_progress(period, of).await
+    }
+    async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
+        self.inner.mark_closed(period, statement).await
     }
     async fn statement(&self, p: &str) -> StoreResult<Option<String>> {
         self.inner.statement(p).await
@@ -539,4 +555,48 @@ pub async fn plan_versions_take_effect_from_their_period<S: Store>(s: S) {
     let v3 = v1.replace("version: 1", "version: 3");
     let e = ledger.set_plan(&v3, Some("2026-12")).await.unwrap_err().to_string();
     assert!(e.contains("closed"), "{e}");
+}
+
+/// Workers closing a period in slices, in any order and with a slice retried, produce exactly the
+/// close of a single process; the period is closed only when the last slice is in.
+pub async fn a_close_in_slices_equals_one_close<S: Store>(one: S, sliced: S) {
+    let sc = generate(&Params { distributors: 40, orders: 200, seed: 21, months: 1, refund_percent: 10 });
+    let (one, sliced) = (Ledger::new(one), Ledger::new(sliced));
+    for l in [&one, &sliced] {
+        l.load_scenario(&sc).await.unwrap();
+    }
+    one.close_period("2026-01").await.unwrap();
+    let of = 5;
+    let order = [3u32, 0, 4, 0, 2, 1];
+    for (i, slice) in order.iter().enumerate() {
+        let closed = sliced.close_slice("2026-01", *slice, of).await.unwrap();
+        assert_eq!(closed, i == order.len() - 1, "after slice {slice}");
+        if i < order.len() - 1 {
+            assert_eq!(sliced.store.statement("2026-01").await.unwrap(), None);
+        }
+    }
+    assert_eq!(sliced.store.statement("2026-01").await.unwrap(), one.store.statement("2026-01").await.unwrap());
+    for d in &sc.distributors {
+        assert_eq!(
+            sliced.store.lines("2026-01", &d.id).await.unwrap(),
+            one.store.lines("2026-01", &d.id).await.unwrap(),
+            "{}",
+            d.id
+        );
+    }
+    // Quiet periods after the last event still close, carrying balances forward.
+    let closed = one.close_period("2026-08").await.unwrap();
+    assert_eq!(closed.last().map(String::as_str), Some("2026-08"));
+    let st = |p: &'static str| {
+        let one = &one;
+        async move { serde_json::from_str::<serde_json::Value>(&one.store.statement(p).await.unwrap().unwrap()).unwrap() }
+    };
+    let (jul, aug) = (st("2026-07").await, st("2026-08").await);
+    assert_eq!(aug["company"]["sales"], "0.00");
+    for (a, b) in jul["distributors"].as_array().unwrap().iter().zip(aug["distributors"].as_array().unwrap()) {
+        assert_eq!(a["balance_out"], b["balance_in"], "{}", a["id"]);
+    }
+    // A later period cannot be closed in slices before its predecessor.
+    let e = sliced.close_slice("2026-03", 0, 2).await.unwrap_err().to_string();
+    assert!(e.contains("close 2026-02 first"), "{e}");
 }

@@ -28,7 +28,7 @@ pub mod table {
     pub const GSI_PK: &str = "GSI1PK";
     pub const GSI_SK: &str = "GSI1SK";
     /// Order states and period lines are spread over this many GSI partitions.
-    pub const SHARDS: u64 = 16;
+    pub const SHARDS: u64 = mlm_ledger::model::SHARDS as u64;
 }
 
 pub struct DynamoStore {
@@ -84,14 +84,9 @@ fn num(item: &Item, k: &str) -> StoreResult<Decimal> {
     }
 }
 
-fn shard(x: &str) -> u64 {
-    // FNV-1a: stable across processes and releases (unlike std's hasher).
-    x.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3)) % table::SHARDS
-}
-
 fn line_item(l: &StoredLine) -> Item {
     let mut item = key(format!("E#{}#P#{}", l.earner, l.period), format!("L#{}", l.key()));
-    item.insert(table::GSI_PK.into(), s(format!("PL#{}#{}", l.period, shard(&l.earner))));
+    item.insert(table::GSI_PK.into(), s(format!("PL#{}#{}", l.period, shard_of(&l.earner))));
     item.insert(table::GSI_SK.into(), s(format!("{}#{}", l.earner, l.key())));
     item.insert("fin".into(), AttributeValue::Bool(l.fin));
     item.insert("rec".into(), s(json(l)));
@@ -578,20 +573,17 @@ impl Store for DynamoStore {
         Ok(lines)
     }
 
-    async fn put_close(&self, c: &CloseWrite) -> StoreResult<()> {
+    async fn put_close_slice(&self, c: &CloseSlice) -> StoreResult<()> {
+        // The slice's earners are exactly those of its GSI shards: delete their lines, write the
+        // final ones. Both steps are idempotent, so a retried slice converges.
         let mut old = Vec::new();
-        for sh in 0..table::SHARDS {
+        for sh in (0..SHARDS).filter(|sh| sh % c.of == c.slice) {
             for it in self.query_gsi(format!("PL#{}#{sh}", c.period)).await? {
-                old.push(key(
-                    match &it[table::PK] {
-                        AttributeValue::S(p) => p.clone(),
-                        _ => return Err(StoreError::Backend("bad key".into())),
-                    },
-                    match &it[table::SK] {
-                        AttributeValue::S(p) => p.clone(),
-                        _ => return Err(StoreError::Backend("bad key".into())),
-                    },
-                ));
+                let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (it.get(table::PK), it.get(table::SK))
+                else {
+                    return Err(StoreError::Backend("a line without its key".into()));
+                };
+                old.push(key(pk.clone(), sk.clone()));
             }
         }
         self.batch_write(Vec::new(), old).await?;
@@ -602,20 +594,45 @@ impl Store for DynamoStore {
             it.insert("status".into(), s("queued"));
             puts.push(it);
         }
-        // The statement in chunks under the 400 KB item limit.
-        for (i, chunk) in c.statement.as_bytes().chunks(300_000).enumerate() {
-            let mut it = key(format!("P#{}", c.period), format!("STATEMENT#{i:06}"));
-            it.insert("part".into(), AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(chunk.to_vec())));
-            puts.push(it);
-        }
+        puts.push(key(format!("P#{}", c.period), format!("SLICE#{:02}#{:02}", c.of, c.slice)));
+        self.batch_write(puts, Vec::new()).await
+    }
+
+    async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
+        let prefix = format!("SLICE#{of:02}#");
+        let mut done: Vec<u32> = self
+            .query_pk(format!("P#{period}"), &prefix)
+            .await?
+            .iter()
+            .filter_map(|it| match it.get(table::SK) {
+                Some(AttributeValue::S(sk)) => sk.strip_prefix(&prefix).and_then(|x| x.parse().ok()),
+                _ => None,
+            })
+            .collect();
+        done.sort();
+        Ok(done)
+    }
+
+    async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
+        // The statement in chunks under the 400 KB item limit, then the period marked closed:
+        // a statement is never visible half-written.
+        let puts = statement
+            .as_bytes()
+            .chunks(300_000)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut it = key(format!("P#{period}"), format!("STATEMENT#{i:06}"));
+                it.insert("part".into(), AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(chunk.to_vec())));
+                it
+            })
+            .collect();
         self.batch_write(puts, Vec::new()).await?;
-        // Marking the period closed comes last: a statement is never visible half-written.
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key("META", "LEDGER")))
             .update_expression("ADD closed :p")
-            .expression_attribute_values(":p", AttributeValue::Ss(vec![c.period.clone()]))
+            .expression_attribute_values(":p", AttributeValue::Ss(vec![period.to_string()]))
             .send()
             .await
             .map_err(sdk)?;

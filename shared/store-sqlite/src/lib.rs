@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS distributors (seq INTEGER PRIMARY KEY, id TEXT NOT NU
 CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mappings (sku TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, period TEXT NOT NULL, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS lines (period TEXT NOT NULL, earner TEXT NOT NULL, key TEXT NOT NULL, fin INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (period, earner, key));
+CREATE TABLE IF NOT EXISTS lines (period TEXT NOT NULL, earner TEXT NOT NULL, key TEXT NOT NULL, shard INTEGER NOT NULL, fin INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (period, earner, key));
+CREATE TABLE IF NOT EXISTS close_slices (period TEXT NOT NULL, of INTEGER NOT NULL, slice INTEGER NOT NULL, PRIMARY KEY (period, of, slice));
 CREATE TABLE IF NOT EXISTS aggregates (period TEXT NOT NULL, earner TEXT NOT NULL, pv TEXT NOT NULL, bv TEXT NOT NULL, retail TEXT NOT NULL, personal TEXT NOT NULL, PRIMARY KEY (period, earner));
 CREATE TABLE IF NOT EXISTS closes (period TEXT PRIMARY KEY, statement TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS payouts (period TEXT NOT NULL, earner TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (period, earner));
@@ -77,8 +78,8 @@ fn records<T: serde::de::DeserializeOwned>(c: &Connection, sql: &str) -> StoreRe
 
 fn put_line(tx: &rusqlite::Transaction, l: &StoredLine) -> StoreResult<()> {
     tx.execute(
-        "INSERT OR REPLACE INTO lines (period, earner, key, fin, line) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![l.period, l.earner, l.key(), l.fin, json(l)],
+        "INSERT OR REPLACE INTO lines (period, earner, key, shard, fin, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![l.period, l.earner, l.key(), shard_of(&l.earner), l.fin, json(l)],
     )
     .map_err(backend)?;
     Ok(())
@@ -302,10 +303,11 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn put_close(&self, cl: &CloseWrite) -> StoreResult<()> {
+    async fn put_close_slice(&self, cl: &CloseSlice) -> StoreResult<()> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
-            tx.execute("DELETE FROM lines WHERE period = ?1", [&cl.period]).map_err(backend)?;
+            tx.execute("DELETE FROM lines WHERE period = ?1 AND shard % ?2 = ?3", params![cl.period, cl.of, cl.slice])
+                .map_err(backend)?;
             for l in &cl.lines {
                 put_line(&tx, l)?;
             }
@@ -317,11 +319,29 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             }
             tx.execute(
-                "INSERT OR REPLACE INTO closes (period, statement) VALUES (?1, ?2)",
-                params![cl.period, cl.statement],
+                "INSERT OR REPLACE INTO close_slices (period, of, slice) VALUES (?1, ?2, ?3)",
+                params![cl.period, cl.of, cl.slice],
             )
             .map_err(backend)?;
             tx.commit().map_err(backend)
+        })
+    }
+
+    async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
+        self.with(|c| {
+            let mut st = c
+                .prepare("SELECT slice FROM close_slices WHERE period = ?1 AND of = ?2 ORDER BY slice")
+                .map_err(backend)?;
+            let rows = st.query_map(params![period, of], |r| r.get::<_, u32>(0)).map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })
+    }
+
+    async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("INSERT OR REPLACE INTO closes (period, statement) VALUES (?1, ?2)", params![period, statement])
+                .map_err(backend)?;
+            Ok(())
         })
     }
 
