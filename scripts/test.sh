@@ -18,6 +18,10 @@ MLM_DYNAMODB_ENDPOINT=$(scripts/dynamodb-local.sh)
 export MLM_DYNAMODB_ENDPOINT
 echo "DynamoDB Local at $MLM_DYNAMODB_ENDPOINT"
 
+echo "== Python reference implementations"
+MLM_PYTHON=$(scripts/python-tools.sh)
+export MLM_PYTHON
+
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"; kill "$(cat .tools/dynamodb-local.pid)" 2>/dev/null || true' EXIT
