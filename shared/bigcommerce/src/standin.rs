@@ -286,10 +286,11 @@ async fn variant_metafields(
     v3_page(filter_metafields(items, &q), &q)
 }
 
-fn new_metafield(r: &mut Resources, body: &Value, resource_type: &str, resource_id: i64) -> Result<Value, Response> {
+/// A new metafield from a request body, or the name of the missing field.
+fn new_metafield(r: &mut Resources, body: &Value, resource_type: &str, resource_id: i64) -> Result<Value, String> {
     for k in ["key", "value", "namespace", "permission_set"] {
         if body.get(k).and_then(Value::as_str).is_none() {
-            return Err(problem(StatusCode::UNPROCESSABLE_ENTITY, &format!("{k} is required")));
+            return Err(format!("{k} is required"));
         }
     }
     let mut m = body.clone();
@@ -315,7 +316,7 @@ async fn create_product_metafield(
             r.product_metafields.entry(id).or_default().push(m.clone());
             Json(json!({ "data": m, "meta": {} })).into_response()
         }
-        Err(e) => e,
+        Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, &e),
     }
 }
 
@@ -337,7 +338,7 @@ async fn create_variant_metafield(
             r.variant_metafields.entry((pid, vid)).or_default().push(m.clone());
             Json(json!({ "data": m, "meta": {} })).into_response()
         }
-        Err(e) => e,
+        Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, &e),
     }
 }
 
