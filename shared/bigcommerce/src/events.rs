@@ -7,6 +7,7 @@
 //! delivery is harmless. Each message carries the FIFO group (the resource) and the
 //! deduplication id (`webhook-id`).
 
+use crate::api::Callback;
 use serde::{Deserialize, Serialize};
 
 /// The scopes the engine subscribes to (`mlm register-webhooks`).
@@ -30,47 +31,6 @@ pub const SCOPES: [&str; 14] = [
 /// BigCommerce order status ids that reverse an order or part of it: Refunded (4), Cancelled
 /// (5), Declined (6), Partially Refunded (14).
 pub const REVERSING_STATUSES: [i64; 4] = [4, 5, 6, 14];
-
-/// The callback envelope, as documented.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Callback {
-    pub scope: String,
-    pub store_id: String,
-    pub data: CallbackData,
-    pub hash: Option<String>,
-    pub created_at: i64,
-    pub producer: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct CallbackData {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub id: i64,
-    /// `store/order/statusUpdated`.
-    pub status: Option<StatusChange>,
-    /// `store/order/refund/created`.
-    pub refund: Option<RefundRef>,
-    /// `store/sku/*`.
-    pub sku: Option<SkuRef>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct StatusChange {
-    pub previous_status_id: i64,
-    pub new_status_id: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RefundRef {
-    pub refund_id: i64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SkuRef {
-    pub product_id: i64,
-    pub variant_id: i64,
-}
 
 /// Which queue a piece of work goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +58,7 @@ pub struct Message {
     pub work: Work,
     pub scope: String,
     pub webhook_id: String,
-    pub created_at: i64,
+    pub created_at: Option<i64>,
 }
 
 /// Where a callback's work goes.
@@ -158,18 +118,19 @@ pub fn route(webhook_id: &str, body: &[u8]) -> Result<Intake, PayloadError> {
     let need = |v: Option<()>, field: &str| {
         v.ok_or_else(|| PayloadError { field: field.into(), message: format!("is required for {scope}") })
     };
-    let id = cb.data.id;
+    let id = cb
+        .data
+        .id
+        .ok_or_else(|| PayloadError { field: "data.id".into(), message: format!("is required for {scope}") })?;
     let (queue, group, work) = match scope.as_str() {
         "store/order/statusUpdated" => {
-            need(cb.data.status.as_ref().map(|_| ()), "data.status")?;
+            // The docs also show this scope without `data.status`: the worker re-reads the
+            // order anyway, so such a callback goes to the commission queue.
             let to = cb.data.status.as_ref().map_or(0, |s| s.new_status_id);
             let queue = if REVERSING_STATUSES.contains(&to) { Queue::Refund } else { Queue::Commission };
             (queue, format!("order-{id}"), Work::Order { id })
         }
-        "store/order/refund/created" => {
-            need(cb.data.refund.as_ref().map(|_| ()), "data.refund")?;
-            (Queue::Refund, format!("order-{id}"), Work::Order { id })
-        }
+        "store/order/refund/created" => (Queue::Refund, format!("order-{id}"), Work::Order { id }),
         s if s.starts_with("store/order/") => (Queue::Commission, format!("order-{id}"), Work::Order { id }),
         s if s.starts_with("store/product/") => {
             (Queue::Catalog, format!("product-{id}"), Work::Product { id, deleted: s.ends_with("/deleted") })
@@ -245,11 +206,11 @@ mod tests {
         let e = route("w", br#"{"data":{}}"#).unwrap_err();
         assert_eq!(e.to_string(), "scope: is required");
         let e = route("w", &body("store/order/created", r#"{"type":"order"}"#)).unwrap_err();
-        assert_eq!(e.to_string(), "data.id: is required");
+        assert_eq!(e.to_string(), "data.id: is required for store/order/created");
         let e = route("w", &body("store/order/created", r#"{"type":"order","id":"250"}"#)).unwrap_err();
         assert_eq!(e.field, "data.id");
-        let e = route("w", &body("store/order/statusUpdated", r#"{"type":"order","id":1}"#)).unwrap_err();
-        assert_eq!(e.to_string(), "data.status: is required for store/order/statusUpdated");
+        let e = route("w", &body("store/sku/updated", r#"{"type":"sku","id":1}"#)).unwrap_err();
+        assert_eq!(e.to_string(), "data.sku: is required for store/sku/updated");
         let e = route("w", br#"{"scope":"store/order/created","data":{"type":"order","id":1}}"#).unwrap_err();
         assert_eq!(e.to_string(), "store_id: is required");
     }
