@@ -443,17 +443,7 @@ pub async fn the_mapping_that_paid_an_order_stays_with_it<S: Store>(s: S) {
     let ledger = Ledger::new(s);
     let text = "{id: m, version: 1, currency: USD, period: month, unilevel: {rates: ['0.10']}}";
     ledger.set_plan(text, None).await.unwrap();
-    let rec = |id: &str, sponsor: Option<&str>| DistributorRecord {
-        id: id.into(),
-        sponsor: sponsor.map(Into::into),
-        joined_at: 0,
-        email: None,
-        bigcommerce_customer_id: None,
-        placement: None,
-        upline: vec![],
-        matrix_upline: vec![],
-    };
-    ledger.enroll(&[rec("UP", None), rec("B", Some("UP"))]).await.unwrap();
+    ledger.enroll(&[d("UP", None, 0), d("B", Some("UP"), 0)]).await.unwrap();
     let mapping = |bv: &str| Mapping { sku: "K".into(), bv: Some(dec(bv)), bv_rate: None, pv: Some(dec(bv)) };
     ledger.set_mapping(&mapping("40")).await.unwrap();
     let nov = 1_793_491_200_000_000_000i64; // 2026-11-01T00:00:00Z
@@ -501,17 +491,7 @@ pub async fn plan_versions_take_effect_from_their_period<S: Store>(s: S) {
     let ledger = Ledger::new(s);
     let v1 = "{id: acme, version: 1, currency: USD, period: month, unilevel: {rates: ['0.10']}, matrix: {width: 2, rates: ['0.01']}}";
     ledger.set_plan(v1, None).await.unwrap();
-    let rec = |id: &str, sponsor: Option<&str>| DistributorRecord {
-        id: id.into(),
-        sponsor: sponsor.map(Into::into),
-        joined_at: 0,
-        email: None,
-        bigcommerce_customer_id: None,
-        placement: None,
-        upline: vec![],
-        matrix_upline: vec![],
-    };
-    ledger.enroll(&[rec("UP", None), rec("B", Some("UP"))]).await.unwrap();
+    ledger.enroll(&[d("UP", None, 0), d("B", Some("UP"), 0)]).await.unwrap();
     ledger
         .set_mapping(&Mapping { sku: "K".into(), bv: Some(dec("100")), bv_rate: None, pv: Some(dec("100")) })
         .await
