@@ -86,7 +86,7 @@ pub const UNKNOWN_SKU: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 pub struct BookLine {
-    /// Interned SKU ([`Book::sku`]).
+    /// Interned SKU.
     pub sku: u32,
     pub item: u32,
     pub quantity: u32,
@@ -152,7 +152,7 @@ pub struct Book {
     pub orders: Vec<BookOrder>,
     pub index: FxHashMap<i64, u32>,
     lines: Vec<BookLine>,
-    skus: Vec<String>,
+    /// Interned SKUs: refund lines match order lines by these ids.
     sku_index: FxHashMap<String, u32>,
     pub refunds: Vec<RefundRecord>,
     /// What each refund asks for (parallel to `refunds`).
@@ -182,7 +182,6 @@ impl Book {
             orders: Vec::new(),
             index: FxHashMap::default(),
             lines: Vec::new(),
-            skus: Vec::new(),
             sku_index: FxHashMap::default(),
             refunds: Vec::new(),
             asks: Vec::new(),
@@ -201,19 +200,9 @@ impl Book {
         if let Some(&i) = self.sku_index.get(sku) {
             return i;
         }
-        let i = self.skus.len() as u32;
-        self.skus.push(sku.to_string());
+        let i = self.sku_index.len() as u32;
         self.sku_index.insert(sku.to_string(), i);
         i
-    }
-
-    pub fn sku(&self, interned: u32) -> &str {
-        &self.skus[interned as usize]
-    }
-
-    pub fn lines_of(&self, order: u32) -> &[BookLine] {
-        let (start, len) = self.orders[order as usize].lines;
-        &self.lines[start as usize..(start + len) as usize]
     }
 
     /// Refunds of `order`, in application order.

@@ -352,15 +352,7 @@ pub fn close_period(
     drop(legs);
 
     // §13 compliance: retail < min × (retail + personal), compared exactly; null is compliant.
-    let compliant: Vec<bool> = match &plan.compliance {
-        None => vec![true; n],
-        Some(c) => (0..n)
-            .map(|d| {
-                let denom = retail_sales[d] + personal_sales[d];
-                denom <= Decimal::ZERO || retail_sales[d] >= c.min_retail_ratio * denom
-            })
-            .collect(),
-    };
+    let compliant: Vec<bool> = (0..n).map(|d| plan.is_compliant(retail_sales[d], personal_sales[d])).collect();
 
     let upline = |d: u32| Upline {
         who: d,

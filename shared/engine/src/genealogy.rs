@@ -34,14 +34,6 @@ pub struct Network {
     sponsored: Vec<u32>,
     pub binary: Option<BinaryTree>,
     pub matrix: Option<MatrixTree>,
-    children: Option<Children>,
-}
-
-/// Personally sponsored distributors of each distributor, in enrollment order (CSR layout).
-#[derive(Debug, Clone, Default)]
-struct Children {
-    start: Vec<u32>,
-    list: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,7 +133,6 @@ impl Network {
         self.index.insert(id.to_string(), me);
         self.sponsor.push(s);
         self.sponsored.push(0);
-        self.children = None;
         let k = if s != NONE {
             self.sponsored[s as usize] += 1;
             self.sponsored[s as usize]
@@ -155,37 +146,6 @@ impl Network {
             m.add(me, s);
         }
         Ok(me)
-    }
-
-    /// Personally sponsored distributors of `d`, in enrollment order.
-    pub fn sponsored_by(&mut self, d: u32) -> &[u32] {
-        let c = self.children();
-        &c.list[c.start[d as usize] as usize..c.start[d as usize + 1] as usize]
-    }
-
-    fn children(&mut self) -> &Children {
-        if self.children.is_none() {
-            let n = self.len();
-            let mut start = vec![0u32; n + 1];
-            for &s in &self.sponsor {
-                if s != NONE {
-                    start[s as usize + 1] += 1;
-                }
-            }
-            for i in 0..n {
-                start[i + 1] += start[i];
-            }
-            let mut fill = start.clone();
-            let mut list = vec![0u32; start[n] as usize];
-            for (d, &s) in self.sponsor.iter().enumerate() {
-                if s != NONE {
-                    list[fill[s as usize] as usize] = d as u32;
-                    fill[s as usize] += 1;
-                }
-            }
-            self.children = Some(Children { start, list });
-        }
-        self.children.as_ref().expect("just built")
     }
 
     /// For each distributor, which leg of its sponsor's binary subtree it sits in (spec §10
@@ -456,11 +416,10 @@ mod tests {
     }
 
     #[test]
-    fn sponsored_lists_keep_enrollment_order() {
+    fn unknown_sponsors_and_duplicate_ids_are_refused() {
         let p = plan("retail: {rate: 0.1}");
         let mut n = build(&p, &[("A", None), ("B", Some("A")), ("C", Some("B")), ("D", Some("A"))]);
-        let a = n.get("A").unwrap();
-        assert_eq!(n.sponsored_by(a).to_vec(), vec![1, 3]);
+        assert_eq!(n.sponsor, vec![NONE, 0, 1, 0]);
         let e = n.add("E", Some("Q"), None).unwrap_err();
         assert_eq!(e.field, "sponsor");
         assert_eq!(n.add("A", None, None).unwrap_err().field, "id");

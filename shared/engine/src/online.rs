@@ -49,10 +49,7 @@ impl OpenPeriod {
 
     fn upline(&self, cx: &Context, d: u32) -> Upline {
         let i = d as usize;
-        let held = cx.plan.compliance.as_ref().is_some_and(|c| {
-            let denom = self.retail[i] + self.personal[i];
-            denom > Decimal::ZERO && self.retail[i] < c.min_retail_ratio * denom
-        });
+        let held = !cx.plan.is_compliant(self.retail[i], self.personal[i]);
         Upline { who: d, active: cx.plan.is_active(self.pv[i]), depth: cx.depth(self.rank[i]), held }
     }
 

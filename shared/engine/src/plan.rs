@@ -138,6 +138,14 @@ impl Plan {
         c.finish(())
     }
 
+    /// Whether retail and personal sales meet `min_retail_ratio` (spec §13): compared exactly,
+    /// and a ratio whose denominator is not positive (null) is compliant.
+    pub fn is_compliant(&self, retail: Decimal, personal: Decimal) -> bool {
+        let Some(c) = &self.compliance else { return true };
+        let denom = retail + personal;
+        denom <= Decimal::ZERO || retail >= c.min_retail_ratio * denom
+    }
+
     /// Whether `d` with `pv` is active (spec §5).
     pub fn is_active(&self, pv: Decimal) -> bool {
         match &self.activity {

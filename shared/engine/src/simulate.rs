@@ -12,6 +12,11 @@ use crate::statement::Explain;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+/// The plan in force in `period`: the last of `later` taking effect by then, else `first`.
+pub fn plan_in<'a>(first: &'a Plan, later: &'a [(Period, Plan)], period: Period) -> &'a Plan {
+    later.iter().rev().find(|(from, _)| *from <= period).map_or(first, |(_, p)| p)
+}
+
 /// A scenario with every reference resolved: ready to close.
 pub struct Run {
     /// The plan the run starts with: it shapes the trees and the books.
@@ -185,7 +190,7 @@ impl Run {
 
     /// The plan in force in `period`.
     pub fn plan_in(&self, period: Period) -> &Plan {
-        self.later.iter().rev().find(|(from, _)| *from <= period).map_or(&self.plan, |(_, p)| p)
+        plan_in(&self.plan, &self.later, period)
     }
 
     /// How the run's statements are spelled out (under its first plan).

@@ -10,6 +10,7 @@ use mlm_engine::num::mul_round;
 use mlm_engine::period::{Period, Timestamp};
 use mlm_engine::plan::Plan;
 use mlm_engine::scenario::{self as sc, Leg, Scenario};
+use mlm_engine::simulate::plan_in;
 use mlm_engine::{Format, InputError, InputErrors, Run};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -315,7 +316,7 @@ impl<S: Store> Ledger<S> {
     ) -> Result<Result<(StoredOrder, Option<AggregateDelta>), String>, LedgerError> {
         let (first, later) = versions(&ctx.plans)?;
         let period = period_of(&first, snap.placed_at);
-        let plan = later.iter().rev().find(|(from, _)| *from <= period).map_or(&first, |(_, p)| p).clone();
+        let plan = plan_in(&first, &later, period).clone();
         if ctx.closed.contains(&period.to_string()) {
             return Ok(Err(format!("placed in {period}, which is already closed")));
         }
@@ -470,10 +471,7 @@ impl<S: Store> Ledger<S> {
         let unranked = plan.unilevel_depths().last().copied().unwrap_or(0);
         let view = |who: u32, id: &str| {
             let a = status[id];
-            let held = plan.compliance.as_ref().is_some_and(|c| {
-                let denom = a.retail_sales + a.personal_sales;
-                denom > Decimal::ZERO && a.retail_sales < c.min_retail_ratio * denom
-            });
+            let held = !plan.is_compliant(a.retail_sales, a.personal_sales);
             Upline { who, active: plan.is_active(a.pv), depth: unranked, held }
         };
         // `who` is the position in the path, to name the earner back.
@@ -700,7 +698,7 @@ impl<S: Store> Ledger<S> {
         let (first, later) = versions(&self.store.plans().await?)?;
         let p = Period::parse(first.period, period)
             .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
-        let plan = later.iter().rev().find(|(from, _)| *from <= p).map_or(&first, |(_, v)| v);
+        let plan = plan_in(&first, &later, p);
         Ok(Some(format!(
             "{{\"plan\":{},\"currency\":{},\"warnings\":[],\"periods\":[{entry}]}}\n",
             serde_json::to_string(&plan.label()).expect("string"),
