@@ -171,6 +171,8 @@ pub struct OrderWrite {
     pub remove_lines: Vec<StoredLine>,
     pub put_lines: Vec<StoredLine>,
     pub aggregates: Vec<AggregateDelta>,
+    /// A parked entry this write resolves (removed in the same transaction).
+    pub unpark: Option<String>,
 }
 
 /// A plan version: its file text and the period it takes effect from (`None`: from the start).
@@ -203,6 +205,13 @@ pub struct OrderContext {
     pub customers: Vec<CustomerRecord>,
     /// Current mappings of the SKUs asked for (absent SKUs are unmapped).
     pub mappings: Vec<Mapping>,
+    /// The order has a parked entry ([`order_park_key`]).
+    pub parked: bool,
+}
+
+/// The key an order is parked under: one entry per order.
+pub fn order_park_key(id: i64) -> String {
+    format!("order#{id}")
 }
 
 /// Earners are spread over this many shards (GSI partitions in DynamoDB, close slices).
@@ -237,6 +246,9 @@ impl CloseSlice {
 /// Something that could not be processed, kept with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Parked {
+    /// What is parked, e.g. `order#250`: parking it again replaces the entry (one entry per
+    /// subject, with its latest reason), reprocessing it successfully removes it.
+    pub key: String,
     pub source: String,
     pub reason: String,
     pub payload: String,

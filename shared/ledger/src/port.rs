@@ -41,6 +41,8 @@ pub trait Store: Send + Sync {
     /// Everything reconciling one order reads first, in one round trip.
     async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext>;
     async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>>;
+    /// The distributor whose e-mail, normalized (trimmed, lower-cased), is `email`.
+    async fn distributor_by_email(&self, email: &str) -> StoreResult<Option<DistributorRecord>>;
 
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>>;
     /// Every stored order (period close reads them all).
@@ -67,6 +69,16 @@ pub trait Store: Send + Sync {
 
     async fn park(&self, p: &Parked) -> StoreResult<()>;
     async fn parked(&self) -> StoreResult<Vec<Parked>>;
+    async fn unpark(&self, key: &str) -> StoreResult<()>;
+    /// Retires a SKU's current mapping (orders keep the mapping that valued them).
+    async fn delete_mapping(&self, sku: &str) -> StoreResult<()>;
+    /// Small keyed JSON documents of the integration (account links, duplicate flags, cart
+    /// attributions), by collection.
+    async fn put_doc(&self, collection: &str, key: &str, json: &str) -> StoreResult<()>;
+    async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>>;
+    /// Every document of a collection, by key.
+    async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>>;
+    async fn delete_doc(&self, collection: &str, key: &str) -> StoreResult<()>;
 }
 
 /// A shared store is a store (workers in one process share one connection).
@@ -105,6 +117,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>> {
         (**self).distributor(id).await
     }
+    async fn distributor_by_email(&self, email: &str) -> StoreResult<Option<DistributorRecord>> {
+        (**self).distributor_by_email(email).await
+    }
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
         (**self).order(id).await
     }
@@ -140,5 +155,23 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     async fn parked(&self) -> StoreResult<Vec<Parked>> {
         (**self).parked().await
+    }
+    async fn unpark(&self, key: &str) -> StoreResult<()> {
+        (**self).unpark(key).await
+    }
+    async fn delete_mapping(&self, sku: &str) -> StoreResult<()> {
+        (**self).delete_mapping(sku).await
+    }
+    async fn put_doc(&self, collection: &str, key: &str, json: &str) -> StoreResult<()> {
+        (**self).put_doc(collection, key, json).await
+    }
+    async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>> {
+        (**self).doc(collection, key).await
+    }
+    async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
+        (**self).docs(collection).await
+    }
+    async fn delete_doc(&self, collection: &str, key: &str) -> StoreResult<()> {
+        (**self).delete_doc(collection, key).await
     }
 }

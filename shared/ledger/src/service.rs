@@ -266,6 +266,7 @@ impl<S: Store> Ledger<S> {
                 Err(reason) => {
                     self.store
                         .park(&Parked {
+                            key: order_park_key(snap.id),
                             source: format!("order {}", snap.id),
                             reason: reason.clone(),
                             payload: serde_json::to_string(snap).expect("snapshots serialize"),
@@ -298,6 +299,8 @@ impl<S: Store> Ledger<S> {
                 remove_lines,
                 put_lines,
                 aggregates,
+                // Whatever parked this order before is resolved by this write.
+                unpark: ctx.parked.then(|| order_park_key(snap.id)),
             };
             match self.store.write_order(&write).await {
                 Ok(()) => return Ok(Applied::Written { version, lines }),

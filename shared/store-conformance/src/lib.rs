@@ -22,6 +22,7 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     conditional_order_writes(fresh().await).await;
     close_replaces_provisional_lines(fresh().await).await;
     parking(fresh().await).await;
+    documents_and_retired_mappings(fresh().await).await;
     duplicates_are_no_ops(fresh().await).await;
     racing_writers_converge(fresh().await).await;
     uplines_are_recorded(fresh().await).await;
@@ -75,6 +76,9 @@ pub async fn enrollment<S: Store>(s: S) {
     same_mail.email = Some("a@example.com".into());
     assert!(matches!(s.enroll(&[same_mail]).await, Err(StoreError::Exists(_))));
     assert_eq!(s.distributor_count().await.unwrap(), 3);
+    // Found by e-mail whatever its case and surrounding blanks.
+    assert_eq!(s.distributor_by_email(" A@Example.COM ").await.unwrap().map(|d| d.id), Some("A".into()));
+    assert_eq!(s.distributor_by_email("nobody@example.com").await.unwrap(), None);
 }
 
 fn line(earner: &str, order: i64, level: u16, amount: &str) -> StoredLine {
@@ -129,6 +133,7 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
         remove_lines: vec![],
         put_lines: vec![l1.clone()],
         aggregates: vec![agg("B", "10")],
+        unpark: None,
     };
     s.write_order(&first).await.unwrap();
     assert_eq!(s.order(9).await.unwrap(), Some(first.order.clone()));
@@ -141,6 +146,7 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
         remove_lines: vec![l1.clone()],
         put_lines: vec![l2.clone()],
         aggregates: vec![agg("B", "-10"), agg("B", "20")],
+        unpark: None,
     };
     assert!(matches!(s.write_order(&second).await, Err(StoreError::Conflict(9))));
     assert_eq!(s.order(9).await.unwrap().unwrap().version, 1);
@@ -164,6 +170,7 @@ pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
         remove_lines: vec![],
         put_lines: vec![p.clone()],
         aggregates: vec![],
+        unpark: None,
     })
     .await
     .unwrap();
@@ -191,9 +198,42 @@ pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
 }
 
 pub async fn parking<S: Store>(s: S) {
-    let p = Parked { source: "order 5".into(), reason: "buyer \"X\" is unknown".into(), payload: "{}".into() };
-    s.park(&p).await.unwrap();
-    assert_eq!(s.parked().await.unwrap(), vec![p]);
+    let park = |key: &str, reason: &str| Parked {
+        key: key.into(),
+        source: key.replace('#', " "),
+        reason: reason.into(),
+        payload: "{}".into(),
+    };
+    let (a, b) = (park("order#5", "buyer \"X\" is unknown"), park("order#6", "SKU \"Y\" is unmapped"));
+    s.park(&a).await.unwrap();
+    s.park(&b).await.unwrap();
+    assert_eq!(s.parked().await.unwrap(), vec![a.clone(), b.clone()]);
+    // Parking a subject again keeps one entry, with the latest reason, last in arrival order.
+    let a2 = park("order#5", "still unknown");
+    s.park(&a2).await.unwrap();
+    assert_eq!(s.parked().await.unwrap(), vec![b.clone(), a2]);
+    s.unpark("order#5").await.unwrap();
+    s.unpark("order#404").await.unwrap();
+    assert_eq!(s.parked().await.unwrap(), vec![b]);
+}
+
+pub async fn documents_and_retired_mappings<S: Store>(s: S) {
+    assert_eq!(s.doc("links", "55").await.unwrap(), None);
+    s.put_doc("links", "55", r#"{"party":"D1"}"#).await.unwrap();
+    s.put_doc("links", "7", r#"{"party":"C7"}"#).await.unwrap();
+    s.put_doc("carts", "55", r#"{"referrer":"D2"}"#).await.unwrap();
+    s.put_doc("links", "55", r#"{"party":"D9"}"#).await.unwrap();
+    assert_eq!(s.doc("links", "55").await.unwrap().as_deref(), Some(r#"{"party":"D9"}"#));
+    let keys: Vec<String> = s.docs("links").await.unwrap().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["55", "7"]);
+    s.delete_doc("links", "55").await.unwrap();
+    assert_eq!(s.doc("links", "55").await.unwrap(), None);
+    assert_eq!(s.docs("carts").await.unwrap(), vec![("55".to_string(), r#"{"referrer":"D2"}"#.to_string())]);
+    let m = |sku: &str| Mapping { sku: sku.into(), bv: Some(dec("10")), bv_rate: None, pv: None };
+    s.put_mapping(&m("A")).await.unwrap();
+    s.put_mapping(&m("B")).await.unwrap();
+    s.delete_mapping("A").await.unwrap();
+    assert_eq!(s.mappings().await.unwrap(), vec![m("B")]);
 }
 
 /// The statement `mlm simulate` prints for one period, as JSON.
@@ -292,6 +332,10 @@ pub async fn duplicates_are_no_ops<S: Store>(s: S) {
     assert!(matches!(&parked, Applied::Parked(r) if r.contains("NOBODY")), "{parked:?}");
     assert_eq!(ledger.store.parked().await.unwrap().len(), 1);
     assert_eq!(ledger.store.order(999_999).await.unwrap(), None);
+    // Once the buyer is known, the same order is written and its parked entry goes with it.
+    ledger.add_customer(&CustomerRecord { id: "NOBODY".into(), referrer: None }).await.unwrap();
+    assert!(matches!(ledger.apply_order(&stranger).await.unwrap(), Applied::Written { version: 1, .. }));
+    assert_eq!(ledger.store.parked().await.unwrap(), vec![]);
 }
 
 /// A store that lets another writer in between the ledger's read and its write, once.
@@ -376,6 +420,27 @@ impl<S: Store> Store for Racing<S> {
     }
     async fn parked(&self) -> StoreResult<Vec<Parked>> {
         self.inner.parked().await
+    }
+    async fn unpark(&self, key: &str) -> StoreResult<()> {
+        self.inner.unpark(key).await
+    }
+    async fn distributor_by_email(&self, email: &str) -> StoreResult<Option<DistributorRecord>> {
+        self.inner.distributor_by_email(email).await
+    }
+    async fn delete_mapping(&self, sku: &str) -> StoreResult<()> {
+        self.inner.delete_mapping(sku).await
+    }
+    async fn put_doc(&self, collection: &str, key: &str, json: &str) -> StoreResult<()> {
+        self.inner.put_doc(collection, key, json).await
+    }
+    async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>> {
+        self.inner.doc(collection, key).await
+    }
+    async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
+        self.inner.docs(collection).await
+    }
+    async fn delete_doc(&self, collection: &str, key: &str) -> StoreResult<()> {
+        self.inner.delete_doc(collection, key).await
     }
 }
 

@@ -154,6 +154,11 @@ impl DynamoStore {
         Ok(())
     }
 
+    async fn delete(&self, key: Item) -> StoreResult<()> {
+        self.client.delete_item().table_name(&self.table).set_key(Some(key)).send().await.map_err(sdk)?;
+        Ok(())
+    }
+
     async fn get(&self, pk: String, sk: &str) -> StoreResult<Option<Item>> {
         let out = self
             .client
@@ -426,7 +431,8 @@ impl Store for DynamoStore {
     }
 
     async fn context(&self, q: &ContextQuery) -> StoreResult<OrderContext> {
-        let mut keys = vec![key("META", "LEDGER"), key(format!("O#{}", q.order), "STATE")];
+        let mut keys =
+            vec![key("META", "LEDGER"), key(format!("O#{}", q.order), "STATE"), key("PARKED", order_park_key(q.order))];
         for p in &q.parties {
             keys.push(key(format!("D#{p}"), "PROFILE"));
             keys.push(key(format!("C#{p}"), "PROFILE"));
@@ -447,6 +453,7 @@ impl Store for DynamoStore {
         ctx.plans = plans_of(meta)?;
         ctx.closed = closed_of(meta);
         ctx.stored = by_pk.get(&format!("O#{}", q.order)).map(|it| rec(it)).transpose()?;
+        ctx.parked = by_pk.contains_key("PARKED");
         for p in &q.parties {
             if let Some(it) = by_pk.get(&format!("D#{p}")) {
                 ctx.distributors.push(rec(it)?);
@@ -464,6 +471,14 @@ impl Store for DynamoStore {
 
     async fn distributor(&self, id: &str) -> StoreResult<Option<DistributorRecord>> {
         self.get(format!("D#{id}"), "PROFILE").await?.as_ref().map(rec).transpose()
+    }
+
+    async fn distributor_by_email(&self, email: &str) -> StoreResult<Option<DistributorRecord>> {
+        let owner = self.get(format!("EMAIL#{}", email.trim().to_lowercase()), "UNIQUE").await?;
+        match owner.as_ref().and_then(|it| it.get("distributor")) {
+            Some(AttributeValue::S(id)) => self.distributor(id).await,
+            _ => Ok(None),
+        }
     }
 
     async fn order(&self, id: i64) -> StoreResult<Option<StoredOrder>> {
@@ -510,6 +525,11 @@ impl Store for DynamoStore {
         }
         for l in &w.put_lines {
             items.push(put(&self.table, line_item(l), None)?);
+        }
+        if let Some(k) = &w.unpark {
+            let d =
+                Delete::builder().table_name(&self.table).set_key(Some(key("PARKED", k))).build().map_err(backend)?;
+            items.push(TransactWriteItem::builder().delete(d).build());
         }
         // Running totals: one item per (earner, period), summed with ADD.
         let mut sums: Vec<AggregateDelta> = Vec::new();
@@ -657,15 +677,56 @@ impl Store for DynamoStore {
     }
 
     async fn park(&self, p: &Parked) -> StoreResult<()> {
+        // Keyed by subject (parking again replaces the entry); GSI1 keeps them in arrival order.
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(backend)?.as_nanos();
         let seq = self.parked_seq.fetch_add(1, Ordering::SeqCst);
-        let mut it = key("PARKED", format!("{now:024}#{seq:06}"));
+        let mut it = key("PARKED", p.key.clone());
+        it.insert(table::GSI_PK.into(), s("PARKED"));
+        it.insert(table::GSI_SK.into(), s(format!("{now:024}#{seq:06}")));
         it.insert("rec".into(), s(json(p)));
         self.client.put_item().table_name(&self.table).set_item(Some(it)).send().await.map_err(sdk)?;
         Ok(())
     }
 
     async fn parked(&self) -> StoreResult<Vec<Parked>> {
-        self.query_pk("PARKED".into(), "").await?.iter().map(rec).collect()
+        self.query_gsi("PARKED".into()).await?.iter().map(rec).collect()
+    }
+
+    async fn unpark(&self, k: &str) -> StoreResult<()> {
+        self.delete(key("PARKED", k)).await
+    }
+
+    async fn delete_mapping(&self, sku: &str) -> StoreResult<()> {
+        self.delete(key(format!("SKU#{sku}"), "CURRENT")).await
+    }
+
+    async fn put_doc(&self, collection: &str, k: &str, json: &str) -> StoreResult<()> {
+        let mut it = key(format!("DOC#{collection}"), k);
+        it.insert("rec".into(), s(json.to_string()));
+        self.client.put_item().table_name(&self.table).set_item(Some(it)).send().await.map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn doc(&self, collection: &str, k: &str) -> StoreResult<Option<String>> {
+        Ok(self.get(format!("DOC#{collection}"), k).await?.and_then(|it| match it.get("rec") {
+            Some(AttributeValue::S(t)) => Some(t.clone()),
+            _ => None,
+        }))
+    }
+
+    async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
+        Ok(self
+            .query_pk(format!("DOC#{collection}"), "")
+            .await?
+            .into_iter()
+            .filter_map(|it| match (it.get(table::SK), it.get("rec")) {
+                (Some(AttributeValue::S(k)), Some(AttributeValue::S(t))) => Some((k.clone(), t.clone())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn delete_doc(&self, collection: &str, k: &str) -> StoreResult<()> {
+        self.delete(key(format!("DOC#{collection}"), k)).await
     }
 }

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS close_slices (period TEXT NOT NULL, of INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS aggregates (period TEXT NOT NULL, earner TEXT NOT NULL, pv TEXT NOT NULL, bv TEXT NOT NULL, retail TEXT NOT NULL, personal TEXT NOT NULL, PRIMARY KEY (period, earner));
 CREATE TABLE IF NOT EXISTS closes (period TEXT PRIMARY KEY, statement TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS payouts (period TEXT NOT NULL, earner TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (period, earner));
-CREATE TABLE IF NOT EXISTS parked (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS parked (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, key TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (collection, key));
 ";
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -172,6 +173,7 @@ impl Store for SqliteStore {
                     let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
                     rows.collect::<Result<_, _>>().map_err(backend)?
                 },
+                parked: one("SELECT record FROM parked WHERE key = ?1", &order_park_key(q.order))?.is_some(),
                 ..OrderContext::default()
             };
             for p in &q.parties {
@@ -194,6 +196,17 @@ impl Store for SqliteStore {
         self.with(|c| {
             let r: Option<String> = c
                 .query_row("SELECT record FROM distributors WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            r.map(|r| parse(&r)).transpose()
+        })
+    }
+
+    async fn distributor_by_email(&self, email: &str) -> StoreResult<Option<DistributorRecord>> {
+        let email = email.trim().to_lowercase();
+        self.with(|c| {
+            let r: Option<String> = c
+                .query_row("SELECT record FROM distributors WHERE email = ?1", [email], |r| r.get(0))
                 .optional()
                 .map_err(backend)?;
             r.map(|r| parse(&r)).transpose()
@@ -240,6 +253,9 @@ impl Store for SqliteStore {
             }
             for l in &w.put_lines {
                 put_line(&tx, l)?;
+            }
+            if let Some(k) = &w.unpark {
+                tx.execute("DELETE FROM parked WHERE key = ?1", [k]).map_err(backend)?;
             }
             for a in &w.aggregates {
                 let row: Option<(String, String, String, String)> = tx
@@ -363,12 +379,58 @@ impl Store for SqliteStore {
 
     async fn park(&self, p: &Parked) -> StoreResult<()> {
         self.with(|c| {
-            c.execute("INSERT INTO parked (record) VALUES (?1)", [json(p)]).map_err(backend)?;
+            // The latest reason replaces the entry, which moves to the end of the list.
+            c.execute("INSERT OR REPLACE INTO parked (key, record) VALUES (?1, ?2)", params![p.key, json(p)])
+                .map_err(backend)?;
             Ok(())
         })
     }
 
     async fn parked(&self) -> StoreResult<Vec<Parked>> {
         self.with(|c| records(c, "SELECT record FROM parked ORDER BY seq"))
+    }
+
+    async fn unpark(&self, key: &str) -> StoreResult<()> {
+        self.with(|c| c.execute("DELETE FROM parked WHERE key = ?1", [key]).map(|_| ()).map_err(backend))
+    }
+
+    async fn delete_mapping(&self, sku: &str) -> StoreResult<()> {
+        self.with(|c| c.execute("DELETE FROM mappings WHERE sku = ?1", [sku]).map(|_| ()).map_err(backend))
+    }
+
+    async fn put_doc(&self, collection: &str, key: &str, json: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO docs (collection, key, record) VALUES (?1, ?2, ?3)",
+                [collection, key, json],
+            )
+            .map(|_| ())
+            .map_err(backend)
+        })
+    }
+
+    async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>> {
+        self.with(|c| {
+            c.query_row("SELECT record FROM docs WHERE collection = ?1 AND key = ?2", [collection, key], |r| r.get(0))
+                .optional()
+                .map_err(backend)
+        })
+    }
+
+    async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
+        self.with(|c| {
+            let mut st =
+                c.prepare("SELECT key, record FROM docs WHERE collection = ?1 ORDER BY key").map_err(backend)?;
+            let rows = st.query_map([collection], |r| Ok((r.get(0)?, r.get(1)?))).map_err(backend)?;
+            rows.map(|r| r.map_err(backend)).collect()
+        })
+    }
+
+    async fn delete_doc(&self, collection: &str, key: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM docs WHERE collection = ?1 AND key = ?2", [collection, key])
+                .map(|_| ())
+                .map_err(backend)
+        })
     }
 }
