@@ -22,9 +22,14 @@ echo "== Python reference implementations"
 MLM_PYTHON=$(scripts/python-tools.sh)
 export MLM_PYTHON
 
+echo "== SQS emulator (moto)"
+MLM_SQS_ENDPOINT=$(scripts/sqs-local.sh)
+export MLM_SQS_ENDPOINT
+echo "moto SQS at $MLM_SQS_ENDPOINT"
+
 echo "== cargo test"
 log=$(mktemp)
-trap 'rm -f "$log"; kill "$(cat .tools/dynamodb-local.pid)" 2>/dev/null || true' EXIT
+trap 'rm -f "$log"; kill "$(cat .tools/dynamodb-local.pid)" "$(cat .tools/sqs-local.pid)" 2>/dev/null || true' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 # One closing line for the whole suite (cargo prints one per test binary, the last often empty).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"

@@ -1,0 +1,103 @@
+//! Shared by the tests against moto's SQS server (`scripts/sqs-local.sh`, started by
+//! `scripts/test.sh`, which sets `MLM_SQS_ENDPOINT`).
+
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
+use aws_sdk_sqs::Client;
+use mlm_bigcommerce::events::Work;
+use mlm_queue::{Message, Queue, Route};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub fn endpoint() -> String {
+    std::env::var("MLM_SQS_ENDPOINT").expect(
+        "MLM_SQS_ENDPOINT is not set: run scripts/test.sh, which starts moto's SQS server, \
+         or export MLM_SQS_ENDPOINT=$(scripts/sqs-local.sh)",
+    )
+}
+
+pub fn client() -> Client {
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(Credentials::new("local", "local", None, None, "test"))
+        .build();
+    Client::from_conf(conf)
+}
+
+static PREFIXES: AtomicUsize = AtomicUsize::new(0);
+
+/// A prefix no earlier run used: the server may outlive a run (`sqs-local.sh` reuses it), and
+/// CreateQueue on an existing name returns the old queue with its old messages.
+pub fn unique_prefix() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("mlm-{}-{nanos}-{}", std::process::id(), PREFIXES.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A message as received, with the FIFO attributes SQS returns when asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub message: Message,
+    pub group: String,
+    pub dedup: String,
+}
+
+/// Receives and deletes until the queue answers empty. Deleting matters on a FIFO queue: a group
+/// with a message in flight delivers nothing more until that message is deleted.
+pub async fn drain(client: &Client, url: &str) -> Vec<Received> {
+    let mut all = Vec::new();
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
+            .message_system_attribute_names(MessageSystemAttributeName::MessageDeduplicationId)
+            .send()
+            .await
+            .expect("receive");
+        let messages = out.messages();
+        if messages.is_empty() {
+            return all;
+        }
+        for m in messages {
+            let attr = |name: MessageSystemAttributeName| {
+                m.attributes().and_then(|a| a.get(&name)).cloned().unwrap_or_else(|| panic!("no {name} in {m:?}"))
+            };
+            all.push(Received {
+                message: mlm_queue::decode(m.body().expect("a body")).expect("the body decodes"),
+                group: attr(MessageSystemAttributeName::MessageGroupId),
+                dedup: attr(MessageSystemAttributeName::MessageDeduplicationId),
+            });
+            client
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().expect("a receipt handle"))
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+}
+
+/// An order's route as the intake makes it.
+pub fn route(queue: Queue, work: Work, group: &str, dedup: &str) -> Route {
+    Route {
+        queue,
+        group: group.into(),
+        dedup: dedup.into(),
+        message: Message {
+            work,
+            scope: "store/order/updated".into(),
+            webhook_id: dedup.into(),
+            created_at: Some(1_561_479_335),
+        },
+    }
+}
+
+impl Received {
+    pub fn of(route: &Route) -> Received {
+        Received { message: route.message.clone(), group: route.group.clone(), dedup: route.dedup.clone() }
+    }
+}
