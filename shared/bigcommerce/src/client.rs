@@ -3,6 +3,8 @@
 //! the `X-Rate-Limit-Time-Reset-Ms` BigCommerce sends and tries again; on 5xx, timeouts and
 //! connection failures it backs off exponentially; every error says which call failed and why.
 
+/// The HTTP method of [`Client::write`].
+pub use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod client;
+pub mod documented;
 pub mod events;
 pub mod signature;
 pub mod standin;
