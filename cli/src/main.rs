@@ -9,6 +9,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod store_front;
+
 #[derive(Parser)]
 #[command(name = "mlm", version, about = "Commission engine for direct-selling companies on BigCommerce")]
 struct Cli {
@@ -61,6 +63,22 @@ enum Command {
     Statement {
         #[arg(long)]
         period: String,
+        #[command(flatten)]
+        data: Data,
+    },
+    /// BigCommerce catalog volumes (BV, PV, BV rate), both ways.
+    #[command(subcommand)]
+    Catalog(store_front::CatalogCommand),
+    /// Make the store send the engine's webhook scopes to `--destination` (creates or updates
+    /// exactly those hooks; running it again changes nothing).
+    RegisterWebhooks {
+        #[arg(long)]
+        destination: String,
+    },
+    /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked.
+    Reprocess {
+        #[arg(long)]
+        key: Option<String>,
         #[command(flatten)]
         data: Data,
     },
@@ -327,6 +345,9 @@ fn main() -> ExitCode {
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
+        Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
+        Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
+        Command::Reprocess { key, data } => store_front::reprocess(key, &data).map_err(Err),
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {
             let p = mlm_scenario_gen::Params { distributors, orders, seed, months, refund_percent };
             gen(&p, out.as_deref()).map_err(Err)
