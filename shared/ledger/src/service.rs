@@ -695,6 +695,13 @@ impl<S: Store> Ledger<S> {
         Ok(closes)
     }
 
+    /// The statement `period` would have if it closed now (the daily refresh of ranks and
+    /// compliance in an open period), without writing anything. `None` if it is closed.
+    pub async fn preview(&self, period: &str) -> Result<Option<String>, LedgerError> {
+        let closes = self.compute_closes(period).await?;
+        Ok(closes.into_iter().find(|c| c.period == period).map(|c| c.statement))
+    }
+
     /// The statement of a closed period in the JSON of spec §16 (one period).
     pub async fn statement(&self, period: &str) -> Result<Option<String>, LedgerError> {
         let Some(entry) = self.store.statement(period).await? else { return Ok(None) };

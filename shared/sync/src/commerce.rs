@@ -236,3 +236,36 @@ pub async fn register_webhooks(c: &impl Commerce, destination: &str) -> Result<H
     }
     Ok(report)
 }
+
+#[async_trait]
+impl<T: Commerce + ?Sized> Commerce for std::sync::Arc<T> {
+    async fn order(&self, id: i64) -> Result<Option<OrderFacts>, ApiError> {
+        (**self).order(id).await
+    }
+    async fn customer(&self, id: i64) -> Result<Option<CustomerFacts>, ApiError> {
+        (**self).customer(id).await
+    }
+    async fn product(&self, id: i64) -> Result<Option<ProductFacts>, ApiError> {
+        (**self).product(id).await
+    }
+    async fn products(&self) -> Result<Vec<ProductFacts>, ApiError> {
+        (**self).products().await
+    }
+    async fn set_variant_metafields(
+        &self,
+        product: i64,
+        variant: i64,
+        values: &[(&str, String)],
+    ) -> Result<(), ApiError> {
+        (**self).set_variant_metafields(product, variant, values).await
+    }
+    async fn hooks(&self) -> Result<Vec<Webhook>, ApiError> {
+        (**self).hooks().await
+    }
+    async fn create_hook(&self, h: &WebhookCreate) -> Result<Webhook, ApiError> {
+        (**self).create_hook(h).await
+    }
+    async fn update_hook(&self, id: i64, h: &WebhookUpdate) -> Result<Webhook, ApiError> {
+        (**self).update_hook(id, h).await
+    }
+}
