@@ -9,6 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod serve;
 mod store_front;
 
 #[derive(Parser)]
@@ -66,6 +67,10 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// Run the whole product locally on the embedded ledger: webhook intake, attribution,
+    /// queues, workers and the schedule. Needs BIGCOMMERCE_STORE_HASH, BIGCOMMERCE_ACCESS_TOKEN,
+    /// BIGCOMMERCE_CLIENT_SECRET (and BIGCOMMERCE_API_BASE for a stand-in).
+    Serve(serve::ServeArgs),
     /// BigCommerce catalog volumes (BV, PV, BV rate), both ways.
     #[command(subcommand)]
     Catalog(store_front::CatalogCommand),
@@ -345,6 +350,7 @@ fn main() -> ExitCode {
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
+        Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
         Command::Reprocess { key, data } => store_front::reprocess(key, &data).map_err(Err),

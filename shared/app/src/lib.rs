@@ -7,6 +7,7 @@
 //!   open period's ranks and compliance.
 
 pub mod http;
+pub mod local;
 pub mod schedule;
 pub mod worker;
 

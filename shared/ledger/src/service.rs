@@ -438,6 +438,9 @@ impl<S: Store> Ledger<S> {
                     rate: Decimal,
                     amount: Decimal,
                     held: bool| {
+            // Money at two decimals, as statements show it (6.0 is stored as 6.00).
+            let mut amount = amount;
+            amount.rescale(2);
             StoredLine {
                 earner: earner.to_string(),
                 period: period.to_string(),

@@ -5,7 +5,8 @@
 use crate::{Message, Queue, QueueError, Route, WorkQueue};
 use async_trait::async_trait;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -18,6 +19,9 @@ pub struct LocalQueue {
     senders: Senders,
     window: Duration,
     seen: Mutex<Seen>,
+    /// Messages delivered to a channel so far (duplicates not counted): a host compares it with
+    /// the messages its workers finished to know when everything sent has been processed.
+    delivered: Arc<AtomicUsize>,
 }
 
 #[derive(Debug)]
@@ -68,11 +72,20 @@ impl LocalQueue {
         let (refund, refund_rx) = unbounded_channel();
         let (catalog, catalog_rx) = unbounded_channel();
         let (accounts, accounts_rx) = unbounded_channel();
-        let queue =
-            LocalQueue { senders: Senders { commission, refund, catalog, accounts }, window, seen: Mutex::default() };
+        let queue = LocalQueue {
+            senders: Senders { commission, refund, catalog, accounts },
+            window,
+            seen: Mutex::default(),
+            delivered: Arc::default(),
+        };
         let receivers =
             LocalReceivers { commission: commission_rx, refund: refund_rx, catalog: catalog_rx, accounts: accounts_rx };
         (queue, receivers)
+    }
+
+    /// The count of messages delivered so far (shared, live).
+    pub fn delivered(&self) -> Arc<AtomicUsize> {
+        self.delivered.clone()
     }
 
     fn sender(&self, queue: Queue) -> &UnboundedSender<Message> {
@@ -105,6 +118,7 @@ impl WorkQueue for LocalQueue {
             return Ok(());
         }
         self.sender(route.queue).send(route.message.clone()).map_err(|_| QueueError::Closed { queue: route.queue })?;
+        self.delivered.fetch_add(1, Ordering::SeqCst);
         seen.at.insert(key.clone(), now);
         seen.order.push_back((now, key));
         Ok(())
@@ -151,6 +165,7 @@ mod tests {
     #[tokio::test]
     async fn a_repeated_dedup_id_is_delivered_once_per_queue() {
         let (q, mut rx) = LocalQueue::new();
+        let delivered = q.delivered();
         let shared = std::sync::Arc::new(q);
         shared.send(&route(Queue::Commission, 1, "wh-1")).await.unwrap();
         shared.send(&route(Queue::Commission, 1, "wh-2")).await.unwrap();
@@ -160,6 +175,7 @@ mod tests {
         shared.send(&route(Queue::Refund, 1, "wh-1")).await.unwrap();
         assert_eq!(drain(&mut rx.commission), ["wh-1", "wh-2"]);
         assert_eq!(drain(&mut rx.refund), ["wh-1"]);
+        assert_eq!(delivered.load(Ordering::SeqCst), 3, "duplicates are not counted as delivered");
     }
 
     #[tokio::test]

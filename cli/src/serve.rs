@@ -1,0 +1,79 @@
+//! `mlm serve`: the whole product in one process on the embedded ledger file: the routes API
+//! Gateway serves (`POST /webhooks/bigcommerce`, `POST /attribution`), in-process queues with the
+//! same routing, the same workers, and the daily tick (hourly here). Point a sandbox store's
+//! webhooks at it (through a tunnel) to try a plan before go-live.
+
+use crate::store_front::client_from_env;
+use crate::Data;
+use anyhow::{bail, Context as _, Result};
+use mlm_app::local::Local;
+use mlm_bigcommerce::signature::Verifier;
+use mlm_sync::commerce::{BigCommerce, Commerce};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Plan file to start from, if the ledger has none yet.
+    #[arg(long)]
+    pub plan: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub data: Data,
+}
+
+/// JSON logs on stderr (`RUST_LOG` filters; default `info`).
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Sets the plan from `path` if the ledger has none; a different plan is refused (plans change
+/// through `mlm set-plan --effective`, never silently).
+pub async fn ensure_plan(ledger: &crate::AnyLedger, path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else {
+        ledger.plan().await.context("the ledger has no plan: pass --plan FILE")?;
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let versions = ledger.store.plans().await?;
+    match versions.last() {
+        None => {
+            if let Err(e) = ledger.set_plan(&text, None).await {
+                bail!("{}: {e}", path.display());
+            }
+        }
+        Some(v) if v.text == text => {}
+        Some(_) => bail!("{}: the ledger already has another plan; add it with `mlm set-plan --effective`", path.display()),
+    }
+    Ok(())
+}
+
+pub fn serve(args: ServeArgs) -> Result<()> {
+    init_logs();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let ledger = args.data.open()?;
+        ensure_plan(&ledger, args.plan.as_deref()).await?;
+        let secret = std::env::var("BIGCOMMERCE_CLIENT_SECRET")
+            .context("BIGCOMMERCE_CLIENT_SECRET is not set (the app's client secret, which signs webhooks)")?;
+        let verifier = Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
+        let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client_from_env()?));
+        let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
+        let local = Local::start(sync, verifier, Some(Duration::from_secs(3600)));
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
+        eprintln!("mlm serve: listening on http://{}", listener.local_addr()?);
+        axum::serve(listener, local.router())
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
