@@ -9,6 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod demo;
 mod serve;
 mod store_front;
 
@@ -67,6 +68,9 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// A month of an example company end to end on this machine: a BigCommerce stand-in, signed
+    /// webhooks through `mlm serve`'s handlers, the close, and a readable summary.
+    Demo(demo::DemoArgs),
     /// Run the whole product locally on the embedded ledger: webhook intake, attribution,
     /// queues, workers and the schedule. Needs BIGCOMMERCE_STORE_HASH, BIGCOMMERCE_ACCESS_TOKEN,
     /// BIGCOMMERCE_CLIENT_SECRET (and BIGCOMMERCE_API_BASE for a stand-in).
@@ -350,6 +354,7 @@ fn main() -> ExitCode {
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
+        Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),

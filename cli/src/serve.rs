@@ -26,6 +26,10 @@ pub struct ServeArgs {
     pub data: Data,
 }
 
+pub fn unix_now() -> i64 {
+    mlm_app::http::system_now()
+}
+
 /// JSON logs on stderr (`RUST_LOG` filters; default `info`).
 pub fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
@@ -48,7 +52,9 @@ pub async fn ensure_plan(ledger: &crate::AnyLedger, path: Option<&Path>) -> Resu
             }
         }
         Some(v) if v.text == text => {}
-        Some(_) => bail!("{}: the ledger already has another plan; add it with `mlm set-plan --effective`", path.display()),
+        Some(_) => {
+            bail!("{}: the ledger already has another plan; add it with `mlm set-plan --effective`", path.display())
+        }
     }
     Ok(())
 }
@@ -61,7 +67,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         ensure_plan(&ledger, args.plan.as_deref()).await?;
         let secret = std::env::var("BIGCOMMERCE_CLIENT_SECRET")
             .context("BIGCOMMERCE_CLIENT_SECRET is not set (the app's client secret, which signs webhooks)")?;
-        let verifier = Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
+        let verifier =
+            Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
         let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client_from_env()?));
         let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
         let local = Local::start(sync, verifier, Some(Duration::from_secs(3600)));

@@ -218,3 +218,16 @@ fn import_checks_the_whole_file_first() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: id: duplicate distributor id \"A\""));
 }
+
+#[test]
+fn the_demo_runs_a_month_end_to_end() {
+    let out = mlm(&["demo"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Every event processed, November closed with payouts, a statement spelled out.
+    assert!(text.contains("closed [\"2026-11\"]"), "{text}");
+    assert!(text.contains("nothing parked: every event was processed"), "{text}");
+    assert!(text.contains("company retail ratio 0.1615"), "{text}");
+    // The guest order through D05's replicated site is D05's retail sale.
+    assert!(text.contains("retail on order 1051"), "{text}");
+}

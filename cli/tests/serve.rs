@@ -52,7 +52,11 @@ async fn a_signed_webhook_becomes_commission_lines_within_a_second() {
     });
     let data = tmp("serve.db");
     let plan = tmp("plan.yaml");
-    std::fs::write(&plan, "{id: p, version: 1, currency: USD, period: month, retail: {rate: '0.25'}, unilevel: {rates: ['0.1']}}").unwrap();
+    std::fs::write(
+        &plan,
+        "{id: p, version: 1, currency: USD, period: month, retail: {rate: '0.25'}, unilevel: {rates: ['0.1']}}",
+    )
+    .unwrap();
     let people = tmp("people.csv");
     std::fs::write(&people, "id,sponsor_id,email,joined_at\nD1,,d1@example.com,2026-10-01T00:00:00Z\nD2,D1,d2@example.com,2026-10-02T00:00:00Z\n").unwrap();
     let d = data.to_str().unwrap();
@@ -66,7 +70,8 @@ async fn a_signed_webhook_becomes_commission_lines_within_a_second() {
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let listen = format!("127.0.0.1:{port}");
-    let _server = Killed(mlm(&bc).args(["serve", "--listen", &listen, "--data", d]).stderr(Stdio::null()).spawn().unwrap());
+    let _server =
+        Killed(mlm(&bc).args(["serve", "--listen", &listen, "--data", d]).stderr(Stdio::null()).spawn().unwrap());
     let url = format!("http://{listen}/webhooks/bigcommerce");
     let http = reqwest::Client::new();
     let body = br#"{"scope":"store/order/created","store_id":"1025646","data":{"type":"order","id":501},"hash":"x","created_at":1794000000,"producer":"stores/s1"}"#;
@@ -101,7 +106,10 @@ async fn a_signed_webhook_becomes_commission_lines_within_a_second() {
     };
     let took = posted.elapsed();
     // Retail 25% of 80.00 for D2, unilevel 10% of BV 60 for D1.
-    assert_eq!(lines.iter().map(|l| (l.kind.as_str(), l.amount.to_string())).collect::<Vec<_>>(), [("retail", "20.00".into())]);
+    assert_eq!(
+        lines.iter().map(|l| (l.kind.as_str(), l.amount.to_string())).collect::<Vec<_>>(),
+        [("retail", "20.00".into())]
+    );
     assert_eq!(ledger.lines("2026-11", "D1").await.unwrap()[0].amount.to_string(), "6.00");
     assert!(took < Duration::from_secs(1), "lines appeared after {took:?}");
     // A tampered delivery is refused with the reason.
