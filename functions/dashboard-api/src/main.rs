@@ -1,0 +1,12 @@
+//! dashboard-api on the Lambda runtime (API Gateway HTTP API, payload format 2.0).
+
+use mlm_lambda_common::config::process_env;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    mlm_lambda_common::logging::init();
+    let sync = mlm_lambda_common::sync_from_env(&process_env)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "configuration refused; the function cannot start"))?;
+    lambda_http::run(dashboard_api::app(sync)).await
+}
