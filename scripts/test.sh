@@ -10,6 +10,11 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== SAM template (sam validate --lint)"
+# Offline: the SAM transform and cfn-lint run locally; no AWS credentials or network needed.
+LAMBDA_TOOLS=$(scripts/lambda-tools.sh)
+SAM_CLI_TELEMETRY=0 "$LAMBDA_TOOLS/sam" validate --lint --template template.yaml --region us-east-1
+
 echo "== benchmark smoke run (full figures: README, Performance)"
 cargo bench -p mlm-engine --bench period_close --locked -- 10000
 
