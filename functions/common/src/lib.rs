@@ -24,6 +24,7 @@ use mlm_store_dynamodb::DynamoStore;
 use mlm_sync::commerce::{BigCommerce, Commerce};
 use secrets::{credential, Credential};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The AWS configuration every client starts from (region, credentials, `AWS_ENDPOINT_URL_*`).
 async fn aws() -> aws_config::SdkConfig {
@@ -50,9 +51,22 @@ pub async fn store_from_env(lookup: Lookup<'_>) -> Result<Arc<dyn Store>, Config
     Ok(Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(b.build()), table)))
 }
 
+/// How hard a function tries BigCommerce: briefly. A failed record goes back to its queue, and
+/// SQS's redelivery after the visibility timeout outwaits any rate-limit window, where retrying
+/// in the function would only run it into its own timeout (30 s) and fail the whole batch.
+pub fn lambda_retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 2,
+        backoff: Duration::from_millis(250),
+        rate_limited: 1,
+        max_wait: Duration::from_secs(2),
+        timeout: Duration::from_secs(4),
+    }
+}
+
 /// The store front: `BIGCOMMERCE_STORE_HASH` at `BIGCOMMERCE_API_BASE` (the real API when unset).
 pub fn commerce(base: &str, store_hash: &str, access_token: &str) -> Arc<dyn Commerce> {
-    Arc::new(BigCommerce::new(Client::new(base, store_hash, access_token, RetryPolicy::default())))
+    Arc::new(BigCommerce::new(Client::new(base, store_hash, access_token, lambda_retry_policy())))
 }
 
 /// The integration over the ledger store and the store front.

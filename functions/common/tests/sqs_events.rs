@@ -142,3 +142,25 @@ async fn catalog_sync_sku_updated_rewrites_the_mapping() {
     assert_eq!(run(&w, "catalog-sync.sku-updated.json").await, NONE_FAILED());
     assert_eq!(w.sync.ledger.store.mappings().await.unwrap(), [mapping("12")]);
 }
+
+#[tokio::test]
+async fn out_of_time_no_record_is_started_and_all_are_reported() {
+    let w = World::new(11).await;
+    let soon = std::time::Instant::now() + mlm_lambda_common::batch::RESERVE / 2;
+    let answer =
+        mlm_lambda_common::batch::handle_until(&w.sync, event("commission-calc.unparseable.json"), Some(soon)).await;
+    let reported: Vec<_> = answer.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(reported, ids("commission-calc.unparseable.json"));
+    assert!(w.stored().await.is_none());
+    assert!(w.sync.ledger.store.parked().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_record_holds_the_rest_of_its_group() {
+    let w = World::new(11).await;
+    // Both records are group order-250: the first fails on BigCommerce, so the second (which
+    // would have been parked) waits for the redelivery instead of overtaking it.
+    w.bc.with(|r| r.faults.extend([Fault::Status(503), Fault::Status(503)]));
+    assert_eq!(run(&w, "commission-calc.unparseable.json").await["batchItemFailures"].as_array().unwrap().len(), 2);
+    assert!(w.sync.ledger.store.parked().await.unwrap().is_empty());
+}
