@@ -59,7 +59,9 @@ impl Local {
                     timer.tick().await;
                     let now = Timestamp(crate::http::system_now() * 1_000_000_000);
                     match tick(&s.ledger, now, &LedgerPayouts(s.ledger.store.clone())).await {
-                        Ok(r) => tracing::info!(closed = ?r.closed, payouts = r.payouts, refreshed = ?r.refreshed, "tick"),
+                        Ok(r) => {
+                            tracing::info!(closed = ?r.closed, payouts = r.payouts, refreshed = ?r.refreshed, "tick")
+                        }
                         Err(e) => tracing::error!(error = %e, "tick failed"),
                     }
                 }
