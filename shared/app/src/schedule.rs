@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// Collection `preview`: period → the open period's statement as of the last tick.
 pub const PREVIEW: &str = "preview";
+/// Collection `payouts-queued`: closed period → how many payouts were handed to the sink.
+pub const PAYOUTS_QUEUED: &str = "payouts-queued";
 
 /// One distributor's payout of a closed period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,15 +106,23 @@ pub async fn tick<S: Store>(
     let plan = ledger.plan().await?;
     let current = Period::of(plan.period, now);
     let previous = Period { ordinal: current.ordinal - 1, ..current };
-    let mut report = TickReport::default();
     // Closes the previous period and any earlier one still open (a missed tick catches up).
-    for period in ledger.close_period(&previous.to_string()).await? {
+    let closed = ledger.close_period(&previous.to_string()).await?;
+    let mut report = TickReport { closed, ..TickReport::default() };
+    // Payouts of every closed period not queued yet: a tick that failed after its close queues
+    // them on the next run, so a payout is never lost (sinks are idempotent per period and
+    // distributor, so a repeat never pays twice).
+    for period in ledger.store.closed_periods().await.map_err(LedgerError::from)? {
+        if ledger.store.doc(PAYOUTS_QUEUED, &period).await.map_err(LedgerError::from)?.is_some() {
+            continue;
+        }
         let statement = ledger.statement(&period).await?.unwrap_or_default();
         let payouts = payouts_of(&statement).map_err(TickError::Payouts)?;
         sink.queue(&payouts).await.map_err(TickError::Payouts)?;
-        tracing::info!(%period, payouts = payouts.len(), "period closed");
+        let mark = serde_json::json!({ "payouts": payouts.len() }).to_string();
+        ledger.store.put_doc(PAYOUTS_QUEUED, &period, &mark).await.map_err(LedgerError::from)?;
+        tracing::info!(%period, payouts = payouts.len(), "payouts queued");
         report.payouts += payouts.len();
-        report.closed.push(period);
     }
     let open = current.to_string();
     if let Some(statement) = ledger.preview(&open).await? {

@@ -168,13 +168,16 @@ async fn attribution_route_names_the_field() {
     );
 }
 
-/// A sink that remembers what it was given.
+/// A sink that remembers what it was given, or fails while `down`.
 #[derive(Default)]
-struct Seen(Mutex<Vec<Payout>>);
+struct Seen(Mutex<Vec<Payout>>, std::sync::atomic::AtomicBool);
 
 #[async_trait::async_trait]
 impl PayoutSink for Seen {
     async fn queue(&self, p: &[Payout]) -> Result<(), String> {
+        if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err("payout queue unreachable".into());
+        }
         self.0.lock().unwrap().extend_from_slice(p);
         Ok(())
     }
@@ -192,10 +195,15 @@ async fn the_daily_tick_closes_the_previous_period_once_and_refreshes_the_open_o
     assert_eq!((r.closed.len(), r.refreshed.as_deref()), (0, Some("2026-11")));
     let preview = ledger.store.doc("preview", "2026-11").await.unwrap().unwrap();
     assert!(preview.contains("\"id\":\"D1\""), "{preview}");
-    // December 1st: November closes and D1's retail commission (25% of 40.00) is queued.
+    // December 1st: November closes, but the payout queue is down: the tick fails...
     let dec1 = Timestamp::parse("2026-12-01T06:05:00Z").unwrap();
+    seen.1.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(tick(ledger, dec1, &seen).await.unwrap_err().to_string().contains("unreachable"));
+    assert_eq!(ledger.store.closed_periods().await.unwrap(), ["2026-11"]);
+    // ... and its retry queues D1's retail commission (25% of 40.00), closing nothing twice.
+    seen.1.store(false, std::sync::atomic::Ordering::SeqCst);
     let r = tick(ledger, dec1, &seen).await.unwrap();
-    assert_eq!((r.closed, r.payouts), (vec!["2026-11".to_string()], 1));
+    assert_eq!((r.closed.len(), r.payouts), (0, 1));
     let p = seen.0.lock().unwrap().clone();
     assert_eq!(
         p,
