@@ -84,7 +84,7 @@ struct AttributionBody {
 
 async fn attribution(State(sync): State<Arc<SharedSync>>, body: Bytes) -> Response {
     let de = &mut serde_json::Deserializer::from_slice(&body);
-    let b: AttributionBody = match serde_path_to_error_free(de) {
+    let b: AttributionBody = match deserialize_naming_field(de) {
         Ok(b) => b,
         Err((field, e)) => return refuse(StatusCode::BAD_REQUEST, Some(&field), e),
     };
@@ -99,7 +99,7 @@ async fn attribution(State(sync): State<Arc<SharedSync>>, body: Bytes) -> Respon
 }
 
 /// Deserializes naming the missing or bad field.
-fn serde_path_to_error_free<'de, T: serde::Deserialize<'de>>(
+fn deserialize_naming_field<'de, T: serde::Deserialize<'de>>(
     de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
 ) -> Result<T, (String, String)> {
     T::deserialize(de).map_err(|e| {

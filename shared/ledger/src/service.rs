@@ -147,9 +147,7 @@ impl<S: Store> Ledger<S> {
 
     /// The newest plan version.
     pub async fn plan(&self) -> Result<Plan, LedgerError> {
-        let versions = self.store.plans().await?;
-        let last = versions.last().ok_or(LedgerError::NoPlan)?;
-        Plan::from_text(&last.text, Format::Yaml, "").map_err(LedgerError::Invalid)
+        latest_plan(&self.store.plans().await?)
     }
 
     /// Enrolls distributors after checking them against everyone already enrolled: the whole
@@ -814,6 +812,12 @@ fn refunds_of(s: &OrderSnapshot) -> Vec<RefundIn> {
         }
     }
     out
+}
+
+/// The newest of the plan versions (as [`Ledger::plan`] reads it), from versions already read.
+pub fn latest_plan(versions: &[PlanVersion]) -> Result<Plan, LedgerError> {
+    let last = versions.last().ok_or(LedgerError::NoPlan)?;
+    Plan::from_text(&last.text, Format::Yaml, "").map_err(LedgerError::Invalid)
 }
 
 /// The first plan version and the later ones with the period each takes effect from.

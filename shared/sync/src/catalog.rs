@@ -157,7 +157,7 @@ impl<S: Store, C: Commerce> Sync<S, C> {
     pub async fn resync_catalog(&self) -> Result<Resync, SyncError> {
         let all = self.commerce.products().await?;
         let mut r = Resync { products: all.len(), ..Default::default() };
-        let ids: Vec<i64> = all.iter().map(|f| f.product.id).collect();
+        let ids: std::collections::HashSet<i64> = all.iter().map(|f| f.product.id).collect();
         for f in &all {
             match self.apply_product(f.product.id, Some(f)).await? {
                 Ok((m, x)) => {
@@ -220,14 +220,15 @@ impl<S: Store, C: Commerce> Sync<S, C> {
                 mapped += 1;
             }
         }
-        for v in &new.variants {
+        // Only what changed: a resync of an unchanged catalog writes nothing.
+        for v in new.variants.iter().filter(|v| !old.variants.contains(v)) {
             self.put_doc(CATALOG, &format!("variant:{}", v.variant), &v.sku).await?;
             self.put_doc(CATALOG, &format!("sku:{}", v.sku), &SkuHome { product: id, variant: v.variant }).await?;
         }
-        if facts.is_some() {
-            self.put_doc(CATALOG, &key, &new).await?;
-        } else {
+        if facts.is_none() {
             store.delete_doc(CATALOG, &key).await?;
+        } else if new != old {
+            self.put_doc(CATALOG, &key, &new).await?;
         }
         Ok(Ok((mapped, retired)))
     }

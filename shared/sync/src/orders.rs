@@ -9,7 +9,7 @@ use mlm_bigcommerce::api::OrderProduct;
 use mlm_bigcommerce::events::Work;
 use mlm_ledger::model::{order_park_key, ContextQuery};
 use mlm_ledger::port::Store;
-use mlm_ledger::service::Applied;
+use mlm_ledger::service::{latest_plan, Applied};
 use serde::{Deserialize, Serialize};
 
 /// Catalog documents (collection `catalog`) that order lines are matched through.
@@ -54,7 +54,6 @@ pub struct AttributionError {
 impl<S: Store, C: Commerce> Sync<S, C> {
     /// Reconciles the ledger with order `id` as BigCommerce has it now.
     pub async fn order(&self, id: i64) -> Result<Outcome, SyncError> {
-        let plan = self.ledger.plan().await?;
         let work = serde_json::to_string(&Work::Order { id }).expect("work serializes");
         let Some(facts) = self.commerce.order(id).await? else {
             if self.ledger.store.order(id).await?.is_some() {
@@ -75,6 +74,8 @@ impl<S: Store, C: Commerce> Sync<S, C> {
             .store
             .context(&ContextQuery { order: id, parties: vec![], skus: keys.iter().map(|(_, k)| k.clone()).collect() })
             .await?;
+        // The plan from the same read (no round trip of its own).
+        let plan = latest_plan(&ctx.plans)?;
         let pinned = ctx.stored.as_ref().map(|s| &s.snapshot);
         let parties = match self.parties(&facts).await? {
             Ok(p) => p,
