@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, a benchmark smoke run, then every test of the
-# workspace, the DynamoDB adapter's against DynamoDB Local (installed and started here). This is the README's second command and what CI runs (.ci/run).
+# The whole test suite: formatting, lints, the SAM template, the Lambda functions' arm64 build
+# (each bootstrap under 10 MB), a benchmark smoke run, then every test of the
+# workspace against DynamoDB Local and moto's SQS (installed and started here), and the dashboard
+# in headless Chromium. This is the README's second command and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,23 @@ echo "== SAM template (sam validate --lint)"
 LAMBDA_TOOLS=$(scripts/lambda-tools.sh)
 SAM_CLI_TELEMETRY=0 "$LAMBDA_TOOLS/sam" validate --lint --template template.yaml --region us-east-1
 
+echo "== Lambda build (cargo lambda build --release --arm64; each bootstrap under 10 MB)"
+functions=(webhook-intake commission-calc refund-reversal catalog-sync rank-compliance dashboard-api)
+packages=()
+for f in "${functions[@]}"; do packages+=(-p "$f"); done
+PATH="$LAMBDA_TOOLS:$PATH" cargo lambda build --release --arm64 --locked "${packages[@]}"
+too_big=0
+for f in "${functions[@]}"; do
+  bootstrap=${CARGO_TARGET_DIR:-target}/lambda/$f/bootstrap
+  size=$(stat -c %s "$bootstrap")
+  printf '%-16s %10d bytes\n' "$f" "$size"
+  if [ "$size" -ge 10000000 ]; then
+    echo "error: $bootstrap is $size bytes; the limit is 10,000,000 (README, Performance)" >&2
+    too_big=1
+  fi
+done
+[ "$too_big" = 0 ]
+
 echo "== benchmark smoke run (full figures: README, Performance)"
 cargo bench -p mlm-engine --bench period_close --locked -- 10000
 
@@ -27,10 +46,16 @@ echo "== Python reference implementations"
 MLM_PYTHON=$(scripts/python-tools.sh)
 export MLM_PYTHON
 
+echo "== OpenAPI contract of the dashboard API (openapi-spec-validator)"
+"$MLM_PYTHON" -m openapi_spec_validator shared/app/openapi.yaml
+
 echo "== SQS emulator (moto)"
 MLM_SQS_ENDPOINT=$(scripts/sqs-local.sh)
 export MLM_SQS_ENDPOINT
 echo "moto SQS at $MLM_SQS_ENDPOINT"
+
+echo "== browser test (the dashboard page in headless Chromium; screenshots in target/browser/)"
+scripts/browser-test.sh
 
 echo "== cargo test"
 log=$(mktemp)

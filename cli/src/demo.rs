@@ -219,7 +219,9 @@ async fn run(args: DemoArgs) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}: cannot bind"))?;
     let addr = listener.local_addr()?;
-    let router = local.router();
+    let key_path = PathBuf::from(format!("{}.token-key", path.display()));
+    let key = mlm_app::auth::LocalKey::load_or_create(&key_path).with_context(|| key_path.display().to_string())?;
+    let router = local.router(key.clone());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     let mut store = Webhooks {
         http: reqwest::Client::new(),
@@ -331,13 +333,19 @@ async fn run(args: DemoArgs) -> Result<()> {
     summary(&statement, &report, store.sent, guest, eur_order, &ledger.store.parked().await?)?;
 
     if args.keep_serving {
+        let now = crate::serve::unix_now();
+        let token = |d: Option<&str>, admin| key.sign(&mlm_app::auth::dev_claims(d, admin, now, 8 * 3600));
         println!("\nserving on http://{addr} (BigCommerce stand-in at {}); Ctrl-C to stop", bc.base_url());
+        println!("dashboard: http://{addr}/ ; sign in with a token (valid 8 hours):");
+        println!("  D01 (the top distributor): {}", token(Some("D01"), false));
+        println!("  admin:                     {}", token(None, true));
+        println!("more: mlm token --data {} --distributor D12", path.display());
         let _ = tokio::signal::ctrl_c().await;
     }
     server.abort();
     drop(local);
     if temp {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", ".token-key"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }

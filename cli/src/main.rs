@@ -75,6 +75,21 @@ enum Command {
     /// queues, workers and the schedule. Needs BIGCOMMERCE_STORE_HASH, BIGCOMMERCE_ACCESS_TOKEN,
     /// BIGCOMMERCE_CLIENT_SECRET (and BIGCOMMERCE_API_BASE for a stand-in).
     Serve(serve::ServeArgs),
+    /// Print a development token for the dashboard of `mlm serve` (signed with the key kept
+    /// beside the ledger file): a distributor's, or an admin's.
+    Token {
+        /// The distributor whose dashboard the token opens.
+        #[arg(long, required_unless_present = "admin")]
+        distributor: Option<String>,
+        /// A member of the admin group (may be combined with --distributor).
+        #[arg(long)]
+        admin: bool,
+        /// Hours until the token expires.
+        #[arg(long, default_value_t = 8)]
+        ttl_hours: i64,
+        #[command(flatten)]
+        data: Data,
+    },
     /// BigCommerce catalog volumes (BV, PV, BV rate), both ways.
     #[command(subcommand)]
     Catalog(store_front::CatalogCommand),
@@ -132,6 +147,23 @@ fn table_name() -> String {
 }
 
 impl Data {
+    /// The key that signs `mlm serve`'s development tokens: beside the ledger file
+    /// (`<file>.token-key`), or under the user's data directory with DynamoDB.
+    fn token_key(&self) -> Result<mlm_app::auth::LocalKey> {
+        let path = match (&self.data, self.dynamodb) {
+            (Some(p), false) => PathBuf::from(format!("{}.token-key", p.display())),
+            _ => dirs::data_dir().context("no user data directory; pass --data")?.join("mlm").join(if self.dynamodb {
+                "dynamodb.token-key"
+            } else {
+                "ledger.db.token-key"
+            }),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        mlm_app::auth::LocalKey::load_or_create(&path).with_context(|| format!("token key {}", path.display()))
+    }
+
     fn open(&self) -> Result<AnyLedger> {
         if self.dynamodb {
             let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
@@ -148,6 +180,21 @@ impl Data {
             mlm_store_sqlite::SqliteStore::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)))
     }
+}
+
+fn token(
+    distributor: Option<&str>,
+    admin: bool,
+    ttl_hours: i64,
+    data: &Data,
+) -> Result<(), Result<Invalid, anyhow::Error>> {
+    if ttl_hours <= 0 {
+        return Err(Err(anyhow::anyhow!("--ttl-hours must be positive")));
+    }
+    let key = data.token_key().map_err(Err)?;
+    let claims = mlm_app::auth::dev_claims(distributor, admin, serve::unix_now(), ttl_hours * 3600);
+    println!("{}", key.sign(&claims));
+    Ok(())
 }
 
 fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
@@ -319,6 +366,9 @@ fn set_plan(path: &Path, effective: Option<&str>, data: &Data) -> Result<(), Res
 fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
     let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
+    // The dashboard's final figures; payouts stay with the schedule, which queues them.
+    let now = mlm_engine::period::Timestamp(serve::unix_now() * 1_000_000_000);
+    block_on(mlm_app::schedule::publish_closed(&ledger, now)).map_err(|e| Err(e.into()))?;
     if closed.is_empty() {
         eprintln!("{period} was already closed");
     } else {
@@ -355,6 +405,9 @@ fn main() -> ExitCode {
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
         Command::Demo(args) => demo::demo(args).map_err(Err),
+        Command::Token { distributor, admin, ttl_hours, data } => {
+            token(distributor.as_deref(), admin, ttl_hours, &data)
+        }
         Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),

@@ -64,6 +64,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let ledger = args.data.open()?;
+        let key = args.data.token_key()?;
         ensure_plan(&ledger, args.plan.as_deref()).await?;
         let secret = std::env::var("BIGCOMMERCE_CLIENT_SECRET")
             .context("BIGCOMMERCE_CLIENT_SECRET is not set (the app's client secret, which signs webhooks)")?;
@@ -75,8 +76,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
-        eprintln!("mlm serve: listening on http://{}", listener.local_addr()?);
-        axum::serve(listener, local.router())
+        eprintln!("mlm serve: listening on http://{} (dashboard at /, tokens: `mlm token`)", listener.local_addr()?);
+        axum::serve(listener, local.router(key))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -26,9 +26,10 @@ use secrets::{credential, Credential};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The AWS configuration every client starts from (region, credentials, `AWS_ENDPOINT_URL_*`).
-async fn aws() -> aws_config::SdkConfig {
-    aws_config::load_from_env().await
+/// The AWS configuration every client starts from (region, credentials, `AWS_ENDPOINT_URL_*`,
+/// the rustls-over-ring HTTP client).
+pub(crate) async fn aws() -> mlm_aws::SdkConfig {
+    mlm_aws::load_config().await
 }
 
 /// An SQS client, at `MLM_SQS_ENDPOINT` when set (moto locally). SQS's own override, so that a

@@ -42,7 +42,7 @@ pub async fn credential(lookup: Lookup<'_>, c: Credential) -> Result<String, Con
         var: SECRET_ID,
         reason: format!("is not set, and neither is {} (one of them must be)", c.var()),
     })?;
-    let config = aws_config::load_from_env().await;
+    let config = crate::aws().await;
     let out = aws_sdk_secretsmanager::Client::new(&config)
         .get_secret_value()
         .secret_id(&id)

@@ -80,6 +80,7 @@ pub async fn fresh_store() -> (String, Arc<DynamoStore>) {
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .endpoint_url(dynamodb_endpoint())
         .credentials_provider(credentials())
+        .http_client(mlm_aws::http_client())
         .build();
     let table = unique("ledger");
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), &table);
@@ -94,6 +95,7 @@ pub fn sqs() -> aws_sdk_sqs::Client {
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
         .endpoint_url(sqs_endpoint())
         .credentials_provider(credentials())
+        .http_client(mlm_aws::http_client())
         .build();
     aws_sdk_sqs::Client::from_conf(conf)
 }

@@ -29,7 +29,7 @@ async fn a_function_configures_itself_from_the_environment() {
         std::env::set_var(k, v);
     }
     // moto serves Secrets Manager on the same port as SQS.
-    let config = aws_config::load_from_env().await;
+    let config = mlm_aws::load_config().await;
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     let id = unique("mlm-bigcommerce");
     let text = format!(r#"{{"client_secret": "cs-from-the-secret", "access_token": "{ACCESS_TOKEN}"}}"#);

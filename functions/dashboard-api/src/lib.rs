@@ -1,13 +1,34 @@
-//! dashboard-api: the HTTP API of the dashboard and its admins, behind the HTTP API. Today it
-//! serves `POST /attribution` (a replicated site records who referred a cart); the dashboard's
-//! read and admin routes (`GET /`, `/api/...`) join this router with issue 6, and until then
-//! API Gateway's routes to it answer 404 rather than a placeholder.
+//! dashboard-api: the dashboard page (`GET /`), its distributor and admin API (`/api/...`,
+//! behind API Gateway's Cognito JWT authorizer), and `POST /attribution` for replicated sites.
+//! The routes are `mlm serve`'s; here identity comes from the claims API Gateway verified, and
+//! released payouts go to the payout queue.
 
-use mlm_app::http::attribution_router;
+use axum::extract::Request;
+use lambda_http::request::RequestContext;
+use mlm_app::api::{api_router, ApiState};
+use mlm_app::auth::{Auth, GatewayClaims};
+use mlm_app::http::{attribution_router, system_now};
+use mlm_app::schedule::PayoutSink;
 use mlm_app::SharedSync;
 use std::sync::Arc;
 
 /// The function's HTTP service.
-pub fn app(sync: Arc<SharedSync>) -> axum::Router {
-    attribution_router(sync)
+pub fn app(sync: Arc<SharedSync>, payouts: Arc<dyn PayoutSink>) -> axum::Router {
+    let api = ApiState { sync: sync.clone(), auth: Arc::new(Auth::Gateway), payouts, now: Arc::new(system_now) };
+    attribution_router(sync).merge(api_router(api)).layer(axum::middleware::map_request(gateway_claims))
+}
+
+/// The JWT authorizer's verified claims (`requestContext.authorizer.jwt.claims`), where the
+/// API's authentication looks for them. Routes without the authorizer carry none.
+async fn gateway_claims(mut req: Request) -> Request {
+    let claims = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| j.claims.clone())
+        }
+        _ => None,
+    };
+    if let Some(c) = claims {
+        req.extensions_mut().insert(GatewayClaims(c));
+    }
+    req
 }

@@ -23,7 +23,13 @@ async fn the_scheduled_event_closes_the_previous_month_and_queues_its_payouts() 
         json!({ "at": "2026-12-01T06:05:00Z", "closed": ["2026-11"], "payouts": 1, "refreshed": "2026-12" })
     );
     // December's ranks and compliance as they stand, for the dashboard.
-    assert!(w.sync.ledger.store.doc("preview", "2026-12").await.unwrap().is_some());
+    let store = &w.sync.ledger.store;
+    let standing = |text: Option<String>| serde_json::from_str::<mlm_app::standing::Standing>(&text.unwrap()).unwrap();
+    let mine = format!("standing#{DISTRIBUTOR}");
+    assert!(!standing(store.doc(&mine, "2026-12").await.unwrap()).closed);
+    // November's final figures, published with the close.
+    let nov = standing(store.doc(&mine, "2026-11").await.unwrap());
+    assert_eq!((nov.closed, nov.payout.to_string().as_str()), (true, "20.00"));
     assert_eq!(w.sync.ledger.store.closed_periods().await.unwrap(), ["2026-11"]);
     let queued = drain(&sqs(), &url).await;
     assert_eq!(queued.len(), 1, "{queued:?}");

@@ -4,11 +4,15 @@
 //!   as an axum router (Lambda runs it through `lambda_http`);
 //! - [`worker`]: a batch of queue messages through the integration, reporting which failed;
 //! - [`schedule`]: the daily tick: close the previous period, queue its payouts, refresh the
-//!   open period's ranks and compliance.
+//!   open period's ranks and compliance, publishing [`standing`]s for the dashboard;
+//! - [`api`]: the dashboard's and admins' API and the page, behind [`auth`].
 
+pub mod api;
+pub mod auth;
 pub mod http;
 pub mod local;
 pub mod schedule;
+pub mod standing;
 pub mod worker;
 
 use mlm_ledger::port::Store;

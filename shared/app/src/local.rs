@@ -3,6 +3,8 @@
 //! timer. A message that keeps failing is retried with backoff and then parked with its reason
 //! (the local dead-letter queue).
 
+use crate::api::{api_router, ApiState};
+use crate::auth::{Auth, LocalKey};
 use crate::http::{attribution_router, intake_router, IntakeState};
 use crate::schedule::{tick, LedgerPayouts};
 use crate::SharedSync;
@@ -78,14 +80,21 @@ impl Local {
         }
     }
 
-    /// Every route API Gateway serves, on this host.
-    pub fn router(&self) -> Router {
+    /// Every route API Gateway serves, on this host: the dashboard's API authenticates with
+    /// `key` (development tokens, `mlm token`) and keeps payouts in the ledger.
+    pub fn router(&self, key: LocalKey) -> Router {
         let intake = IntakeState {
             verifier: self.verifier.clone(),
             queue: self.queue.clone() as Arc<dyn WorkQueue>,
             now: self.now.clone(),
         };
-        intake_router(intake).merge(attribution_router(self.sync.clone()))
+        let api = ApiState {
+            sync: self.sync.clone(),
+            auth: Arc::new(Auth::Local(key)),
+            payouts: Arc::new(LedgerPayouts(self.sync.ledger.store.clone())),
+            now: self.now.clone(),
+        };
+        intake_router(intake).merge(attribution_router(self.sync.clone())).merge(api_router(api))
     }
 
     /// Waits until every message delivered so far has been processed.

@@ -2,6 +2,7 @@
 //! current one that is not closed yet and queue its payouts, then refresh the open period's
 //! ranks and compliance (its statement as it would close now, for the dashboard).
 
+use crate::standing::publish;
 use async_trait::async_trait;
 use mlm_engine::period::{Period, Timestamp};
 use mlm_ledger::port::Store;
@@ -9,8 +10,6 @@ use mlm_ledger::service::{Ledger, LedgerError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Collection `preview`: period → the open period's statement as of the last tick.
-pub const PREVIEW: &str = "preview";
 /// Collection `payouts-queued`: closed period → how many payouts were handed to the sink.
 pub const PAYOUTS_QUEUED: &str = "payouts-queued";
 
@@ -98,6 +97,22 @@ pub fn payouts_of(statement: &str) -> Result<Vec<Payout>, String> {
     Ok(out)
 }
 
+/// Collection `published`: closed period → its final standings are published.
+pub const PUBLISHED: &str = "published";
+/// Collection `holds`: distributor → [`Hold`] (an admin's payment hold).
+pub const HOLDS: &str = "holds";
+/// Collection `withheld`: `period#distributor` → a [`Payout`] kept back by a hold.
+pub const WITHHELD: &str = "withheld";
+
+/// An admin's hold on a distributor's payouts: its commissions are still computed and shown;
+/// its payouts wait in `withheld` until the hold is released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub reason: String,
+    pub since: String,
+    pub by: String,
+}
+
 pub async fn tick<S: Store>(
     ledger: &Ledger<S>,
     now: Timestamp,
@@ -109,25 +124,93 @@ pub async fn tick<S: Store>(
     // Closes the previous period and any earlier one still open (a missed tick catches up).
     let closed = ledger.close_period(&previous.to_string()).await?;
     let mut report = TickReport { closed, ..TickReport::default() };
-    // Payouts of every closed period not queued yet: a tick that failed after its close queues
-    // them on the next run, so a payout is never lost (sinks are idempotent per period and
-    // distributor, so a repeat never pays twice).
-    for period in ledger.store.closed_periods().await.map_err(LedgerError::from)? {
-        if ledger.store.doc(PAYOUTS_QUEUED, &period).await.map_err(LedgerError::from)?.is_some() {
-            continue;
-        }
-        let statement = ledger.statement(&period).await?.unwrap_or_default();
-        let payouts = payouts_of(&statement).map_err(TickError::Payouts)?;
-        sink.queue(&payouts).await.map_err(TickError::Payouts)?;
-        let mark = serde_json::json!({ "payouts": payouts.len() }).to_string();
-        ledger.store.put_doc(PAYOUTS_QUEUED, &period, &mark).await.map_err(LedgerError::from)?;
-        tracing::info!(%period, payouts = payouts.len(), "payouts queued");
-        report.payouts += payouts.len();
-    }
+    report.payouts = settle(ledger, sink, now).await?;
     let open = current.to_string();
     if let Some(statement) = ledger.preview(&open).await? {
-        ledger.store.put_doc(PREVIEW, &open, &statement).await.map_err(LedgerError::from)?;
+        publish(ledger, &statement, false, &now.to_rfc3339()).await.map_err(publish_error)?;
         report.refreshed = Some(open);
     }
     Ok(report)
+}
+
+/// After a close (by the tick or an admin): publishes the final standings of every closed
+/// period not published yet and queues its payouts, keeping held distributors' back. A failure
+/// midway is caught up by the next call, and the sinks are idempotent per period and
+/// distributor, so a payout is neither lost nor paid twice. Returns how many were queued.
+pub async fn settle<S: Store>(ledger: &Ledger<S>, sink: &dyn PayoutSink, now: Timestamp) -> Result<usize, TickError> {
+    publish_closed(ledger, now).await?;
+    let store = &ledger.store;
+    let mut queued = 0;
+    for period in store.closed_periods().await.map_err(LedgerError::from)? {
+        if store.doc(PAYOUTS_QUEUED, &period).await.map_err(LedgerError::from)?.is_some() {
+            continue;
+        }
+        let statement = ledger.statement(&period).await?.unwrap_or_default();
+        let holds: std::collections::HashSet<String> =
+            store.docs(HOLDS).await.map_err(LedgerError::from)?.into_iter().map(|(k, _)| k).collect();
+        let (held, payouts): (Vec<Payout>, Vec<Payout>) = payouts_of(&statement)
+            .map_err(TickError::Payouts)?
+            .into_iter()
+            .partition(|p| holds.contains(&p.distributor));
+        let withheld: Vec<(String, String, String)> = held
+            .iter()
+            .map(|p| {
+                (
+                    WITHHELD.into(),
+                    format!("{}#{}", p.period, p.distributor),
+                    serde_json::to_string(p).expect("payouts serialize"),
+                )
+            })
+            .collect();
+        store.put_docs(&withheld).await.map_err(LedgerError::from)?;
+        sink.queue(&payouts).await.map_err(TickError::Payouts)?;
+        let mark = serde_json::json!({ "payouts": payouts.len(), "withheld": held.len() }).to_string();
+        store.put_doc(PAYOUTS_QUEUED, &period, &mark).await.map_err(LedgerError::from)?;
+        tracing::info!(%period, payouts = payouts.len(), withheld = held.len(), "payouts queued");
+        queued += payouts.len();
+    }
+    Ok(queued)
+}
+
+/// Publishes the final standings of every closed period not published yet (what `mlm
+/// close-period` does after its close; payouts are left to the schedule's sink).
+pub async fn publish_closed<S: Store>(ledger: &Ledger<S>, now: Timestamp) -> Result<Vec<String>, TickError> {
+    let store = &ledger.store;
+    let mut done = Vec::new();
+    for period in store.closed_periods().await.map_err(LedgerError::from)? {
+        if store.doc(PUBLISHED, &period).await.map_err(LedgerError::from)?.is_some() {
+            continue;
+        }
+        let statement = ledger.statement(&period).await?.unwrap_or_default();
+        publish(ledger, &statement, true, &now.to_rfc3339()).await.map_err(publish_error)?;
+        store.put_doc(PUBLISHED, &period, "{}").await.map_err(LedgerError::from)?;
+        done.push(period);
+    }
+    Ok(done)
+}
+
+/// Releases a distributor's hold: its withheld payouts are queued, then forgotten. Returns them.
+pub async fn release<S: Store>(ledger: &Ledger<S>, sink: &dyn PayoutSink, id: &str) -> Result<Vec<Payout>, TickError> {
+    let store = &ledger.store;
+    let mut mine = Vec::new();
+    for (k, text) in store.docs(WITHHELD).await.map_err(LedgerError::from)? {
+        let p: Payout = serde_json::from_str(&text).map_err(|e| TickError::Payouts(format!("withheld {k}: {e}")))?;
+        if p.distributor == id {
+            mine.push((k, p));
+        }
+    }
+    let payouts: Vec<Payout> = mine.iter().map(|(_, p)| p.clone()).collect();
+    sink.queue(&payouts).await.map_err(TickError::Payouts)?;
+    for (k, _) in &mine {
+        store.delete_doc(WITHHELD, k).await.map_err(LedgerError::from)?;
+    }
+    store.delete_doc(HOLDS, id).await.map_err(LedgerError::from)?;
+    Ok(payouts)
+}
+
+fn publish_error(e: crate::standing::PublishError) -> TickError {
+    match e {
+        crate::standing::PublishError::Ledger(e) => TickError::Ledger(e),
+        crate::standing::PublishError::Statement(m) => TickError::Payouts(format!("standings: {m}")),
+    }
 }

@@ -193,8 +193,10 @@ async fn the_daily_tick_closes_the_previous_period_once_and_refreshes_the_open_o
     let seen = Seen::default();
     let r = tick(ledger, nov, &seen).await.unwrap();
     assert_eq!((r.closed.len(), r.refreshed.as_deref()), (0, Some("2026-11")));
-    let preview = ledger.store.doc("preview", "2026-11").await.unwrap().unwrap();
-    assert!(preview.contains("\"id\":\"D1\""), "{preview}");
+    // Published as D1's standing of the open period (not final), with its retail commission.
+    let st: mlm_app::standing::Standing =
+        serde_json::from_str(&ledger.store.doc("standing#D1", "2026-11").await.unwrap().unwrap()).unwrap();
+    assert_eq!((st.closed, st.earnings.retail.to_string().as_str()), (false, "10.00"));
     // December 1st: November closes, but the payout queue is down: the tick fails...
     let dec1 = Timestamp::parse("2026-12-01T06:05:00Z").unwrap();
     seen.1.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -76,6 +76,15 @@ pub trait Store: Send + Sync {
     /// attributions), by collection.
     async fn put_doc(&self, collection: &str, key: &str, json: &str) -> StoreResult<()>;
     async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>>;
+    /// Several documents at once, as `(collection, key, json)` (distinct), batched where the
+    /// backend can. A document may be large (a period's compliance report): a store splits it
+    /// as it must.
+    async fn put_docs(&self, docs: &[(String, String, String)]) -> StoreResult<()> {
+        for (collection, k, json) in docs {
+            self.put_doc(collection, k, json).await?;
+        }
+        Ok(())
+    }
     /// Every document of a collection, by key.
     async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>>;
     async fn delete_doc(&self, collection: &str, key: &str) -> StoreResult<()>;
@@ -167,6 +176,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>> {
         (**self).doc(collection, key).await
+    }
+    async fn put_docs(&self, docs: &[(String, String, String)]) -> StoreResult<()> {
+        (**self).put_docs(docs).await
     }
     async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
         (**self).docs(collection).await

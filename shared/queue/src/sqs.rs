@@ -75,7 +75,7 @@ impl SqsQueue {
     /// a global `AWS_ENDPOINT_URL` (DynamoDB Local) does not capture the queues too.
     pub async fn from_env() -> Result<SqsQueue, QueueError> {
         let urls = QueueUrls::from_env()?;
-        let config = aws_config::load_from_env().await;
+        let config = mlm_aws::load_config().await;
         let mut builder = aws_sdk_sqs::config::Builder::from(&config);
         if let Some(endpoint) = std::env::var("MLM_SQS_ENDPOINT").ok().filter(|e| !e.is_empty()) {
             builder = builder.endpoint_url(endpoint);

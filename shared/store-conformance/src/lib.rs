@@ -234,6 +234,24 @@ pub async fn documents_and_retired_mappings<S: Store>(s: S) {
     s.put_mapping(&m("B")).await.unwrap();
     s.delete_mapping("A").await.unwrap();
     assert_eq!(s.mappings().await.unwrap(), vec![m("B")]);
+    // Batches, and documents past DynamoDB's 400 KB item limit, replaced by smaller and larger.
+    let big = |c: char, n: usize| format!("{{\"text\":\"{}\"}}", c.to_string().repeat(n));
+    let batch: Vec<(String, String)> = (0..60)
+        .map(|i| (format!("k{i:02}"), if i == 7 { big('a', 1_000_000) } else { format!("{{\"i\":{i}}}") }))
+        .collect();
+    let mut writes: Vec<(String, String, String)> =
+        batch.iter().map(|(k, j)| ("standing".to_string(), k.clone(), j.clone())).collect();
+    writes.push(("other".into(), "k00".into(), "{}".into()));
+    s.put_docs(&writes).await.unwrap();
+    assert_eq!(s.docs("standing").await.unwrap(), batch);
+    assert_eq!(s.docs("other").await.unwrap(), vec![("k00".to_string(), "{}".to_string())]);
+    s.put_doc("standing", "k07", &big('b', 700_000)).await.unwrap();
+    assert_eq!(s.doc("standing", "k07").await.unwrap(), Some(big('b', 700_000)));
+    s.put_doc("standing", "k07", r#"{"i":7}"#).await.unwrap();
+    assert_eq!(s.doc("standing", "k07").await.unwrap().as_deref(), Some(r#"{"i":7}"#));
+    s.delete_doc("standing", "k07").await.unwrap();
+    assert_eq!(s.doc("standing", "k07").await.unwrap(), None);
+    assert_eq!(s.docs("standing").await.unwrap().len(), 59);
 }
 
 /// The statement `mlm simulate` prints for one period, as JSON.

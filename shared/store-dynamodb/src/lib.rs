@@ -114,7 +114,7 @@ impl DynamoStore {
 
     /// A client from the environment (`AWS_ENDPOINT_URL` for DynamoDB Local included).
     pub async fn from_env(table: impl Into<String>) -> DynamoStore {
-        let config = aws_config::load_from_env().await;
+        let config = mlm_aws::load_config().await;
         DynamoStore::new(Client::new(&config), table)
     }
 
@@ -295,10 +295,34 @@ impl DynamoStore {
         self.last_write_items.load(Ordering::SeqCst)
     }
 
+    /// A document's text from its head item: inline, or reassembled from its parts.
+    async fn doc_text(&self, collection: &str, k: &str, head: &Item) -> StoreResult<Option<String>> {
+        if let Some(AttributeValue::S(t)) = head.get("rec") {
+            return Ok(Some(t.clone()));
+        }
+        let Some(AttributeValue::N(n)) = head.get("parts") else { return Ok(None) };
+        let mut bytes = Vec::new();
+        // Parts beyond `n` are left over from a larger earlier version of the document.
+        let n: usize = n.parse().map_err(backend)?;
+        let parts = self.query_pk(format!("DOCPART#{collection}#{k}"), "").await?;
+        if parts.len() < n {
+            return Err(StoreError::Backend(format!("document {collection}/{k}: {} of {n} parts", parts.len())));
+        }
+        for it in parts.into_iter().take(n) {
+            if let Some(AttributeValue::B(b)) = it.get("part") {
+                bytes.extend_from_slice(b.as_ref());
+            }
+        }
+        String::from_utf8(bytes).map(Some).map_err(backend)
+    }
+
     async fn meta(&self) -> StoreResult<Option<Item>> {
         self.get("META".into(), "LEDGER").await
     }
 }
+
+/// A document larger than this is stored in parts (items are limited to 400 KB).
+const DOC_PART: usize = 300_000;
 
 fn closed_of(meta: Option<&Item>) -> Vec<String> {
     let mut v = match meta.and_then(|m| m.get("closed")) {
@@ -701,32 +725,66 @@ impl Store for DynamoStore {
     }
 
     async fn put_doc(&self, collection: &str, k: &str, json: &str) -> StoreResult<()> {
-        let mut it = key(format!("DOC#{collection}"), k);
-        it.insert("rec".into(), s(json.to_string()));
-        self.client.put_item().table_name(&self.table).set_item(Some(it)).send().await.map_err(sdk)?;
-        Ok(())
+        self.put_docs(&[(collection.to_string(), k.to_string(), json.to_string())]).await
+    }
+
+    async fn put_docs(&self, docs: &[(String, String, String)]) -> StoreResult<()> {
+        // Small documents in batches of 25. A document over the item limit (a large period's
+        // preview) goes in parts first, then its head names how many: never read half-written.
+        let mut heads = Vec::with_capacity(docs.len());
+        for (collection, k, json) in docs {
+            let mut head = key(format!("DOC#{collection}"), k.clone());
+            if json.len() <= DOC_PART {
+                head.insert("rec".into(), s(json.clone()));
+            } else {
+                let parts: Vec<Item> = json
+                    .as_bytes()
+                    .chunks(DOC_PART)
+                    .enumerate()
+                    .map(|(i, chunk)| {
+                        let mut it = key(format!("DOCPART#{collection}#{k}"), format!("{i:06}"));
+                        it.insert(
+                            "part".into(),
+                            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(chunk.to_vec())),
+                        );
+                        it
+                    })
+                    .collect();
+                head.insert("parts".into(), AttributeValue::N(parts.len().to_string()));
+                self.batch_write(parts, Vec::new()).await?;
+            }
+            heads.push(head);
+        }
+        self.batch_write(heads, Vec::new()).await
     }
 
     async fn doc(&self, collection: &str, k: &str) -> StoreResult<Option<String>> {
-        Ok(self.get(format!("DOC#{collection}"), k).await?.and_then(|it| match it.get("rec") {
-            Some(AttributeValue::S(t)) => Some(t.clone()),
-            _ => None,
-        }))
+        match self.get(format!("DOC#{collection}"), k).await? {
+            Some(it) => self.doc_text(collection, k, &it).await,
+            None => Ok(None),
+        }
     }
 
     async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
-        Ok(self
-            .query_pk(format!("DOC#{collection}"), "")
-            .await?
-            .into_iter()
-            .filter_map(|it| match (it.get(table::SK), it.get("rec")) {
-                (Some(AttributeValue::S(k)), Some(AttributeValue::S(t))) => Some((k.clone(), t.clone())),
-                _ => None,
-            })
-            .collect())
+        let mut out = Vec::new();
+        for it in self.query_pk(format!("DOC#{collection}"), "").await? {
+            if let Some(AttributeValue::S(k)) = it.get(table::SK) {
+                if let Some(text) = self.doc_text(collection, k, &it).await? {
+                    out.push((k.clone(), text));
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn delete_doc(&self, collection: &str, k: &str) -> StoreResult<()> {
-        self.delete(key(format!("DOC#{collection}"), k)).await
+        self.delete(key(format!("DOC#{collection}"), k)).await?;
+        let parts: Vec<Item> = self
+            .query_pk(format!("DOCPART#{collection}#{k}"), "")
+            .await?
+            .into_iter()
+            .filter_map(|it| Some(key(format!("DOCPART#{collection}#{k}"), it.get(table::SK)?.as_s().ok()?.clone())))
+            .collect();
+        self.batch_write(Vec::new(), parts).await
     }
 }

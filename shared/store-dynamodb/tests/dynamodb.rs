@@ -44,6 +44,7 @@ async fn fresh(calls: &Calls) -> DynamoStore {
         .endpoint_url(endpoint())
         .credentials_provider(Credentials::new("local", "local", None, None, "test"))
         .interceptor(calls.clone())
+        .http_client(mlm_aws::http_client())
         .build();
     let name = format!("ledger-{}-{}", std::process::id(), TABLES.fetch_add(1, Ordering::SeqCst));
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), name);

@@ -409,6 +409,22 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn put_docs(&self, docs: &[(String, String, String)]) -> StoreResult<()> {
+        // One transaction: a period's standings land together and fast.
+        self.with(|c| {
+            let tx = c.transaction().map_err(backend)?;
+            {
+                let mut st = tx
+                    .prepare("INSERT OR REPLACE INTO docs (collection, key, record) VALUES (?1, ?2, ?3)")
+                    .map_err(backend)?;
+                for (collection, k, json) in docs {
+                    st.execute([collection.as_str(), k.as_str(), json.as_str()]).map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)
+        })
+    }
+
     async fn doc(&self, collection: &str, key: &str) -> StoreResult<Option<String>> {
         self.with(|c| {
             c.query_row("SELECT record FROM docs WHERE collection = ?1 AND key = ?2", [collection, key], |r| r.get(0))

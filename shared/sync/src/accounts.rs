@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub const ACCOUNTS: &str = "accounts";
 /// Collection `duplicates`: BigCommerce customer id → [`Duplicate`].
 pub const DUPLICATES: &str = "duplicates";
+/// Collection `merged`: BigCommerce customer id → [`Merged`] (a duplicate an admin confirmed).
+pub const MERGED: &str = "merged";
 /// Collection `distributor-accounts`: distributor id → its (first) BigCommerce customer id.
 const DISTRIBUTOR_ACCOUNTS: &str = "distributor-accounts";
 /// Collection `retail-emails`: normalized e-mail → the retail account that has it.
@@ -55,6 +57,15 @@ pub struct Duplicate {
     pub reason: String,
 }
 
+/// A duplicate an admin merged into the existing party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merged {
+    #[serde(flatten)]
+    pub duplicate: Duplicate,
+    pub by: String,
+    pub at: String,
+}
+
 /// The ledger id of a retail customer account.
 pub fn retail_party(customer: i64) -> String {
     format!("bc-{customer}")
@@ -88,6 +99,25 @@ impl<S: Store, C: Commerce> Sync<S, C> {
     }
 
     /// Accounts flagged as duplicates, for an admin.
+    /// An admin confirms a flagged duplicate: the second account stays credited to the existing
+    /// party for good (a later change of its e-mail or attributes no longer relinks it), and the
+    /// flag is resolved. `Err` says why not (no such flag).
+    pub async fn merge_duplicate(
+        &self,
+        customer: i64,
+        by: &str,
+        at: &str,
+    ) -> Result<Result<Merged, String>, SyncError> {
+        let Some(d) = self.get_doc::<Duplicate>(DUPLICATES, &customer.to_string()).await? else {
+            return Ok(Err(format!("customer {customer} is not flagged as a duplicate")));
+        };
+        let merged = Merged { duplicate: d, by: by.to_string(), at: at.to_string() };
+        self.put_doc(MERGED, &customer.to_string(), &merged).await?;
+        self.ledger.store.delete_doc(DUPLICATES, &customer.to_string()).await?;
+        tracing::info!(customer, into = %merged.duplicate.credited_to, by, "duplicate account merged");
+        Ok(Ok(merged))
+    }
+
     pub async fn duplicates(&self) -> Result<Vec<Duplicate>, SyncError> {
         Ok(self.all_docs::<Duplicate>(DUPLICATES).await?.into_iter().map(|(_, d)| d).collect())
     }
@@ -108,6 +138,11 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         let id = f.customer.id.unwrap_or_default();
         let email = normalize_email(&f.customer.email);
         let previous = self.get_doc::<Link>(ACCOUNTS, &id.to_string()).await?;
+        if let Some(p) = &previous {
+            if self.get_doc::<Merged>(MERGED, &id.to_string()).await?.is_some() {
+                return Ok(Ok((p.clone(), false)));
+            }
+        }
         let attr = |name: &str| f.attributes.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let distributor = match attr(DISTRIBUTOR_ATTRIBUTE) {
             Some(d) => match store.distributor(&d).await? {

@@ -21,6 +21,7 @@ pub fn client() -> Client {
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint())
         .credentials_provider(Credentials::new("local", "local", None, None, "test"))
+        .http_client(mlm_aws::http_client())
         .build();
     Client::from_conf(conf)
 }

@@ -1,0 +1,332 @@
+// The dashboard page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+// signs in with the tokens `mlm token` printed, checks that every figure the page shows is what
+// the API answers for the same token, expands the genealogy, checks that a distributor's token
+// cannot show another distributor's records, and saves screenshots for review.
+// Run by scripts/browser-test.sh, which builds the CLI, loads `mlm demo`'s data and starts
+// `mlm serve`. Environment: MLM_URL, MLM_TOKEN (distributor MLM_ME), MLM_ADMIN_TOKEN, MLM_OTHER,
+// MLM_SHOTS (screenshot folder).
+import { chromium } from "playwright-core";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const BASE = need("MLM_URL").replace(/\/$/, "");
+const TOKEN = need("MLM_TOKEN");
+const ADMIN = need("MLM_ADMIN_TOKEN");
+const ME = process.env.MLM_ME || "D02";
+const OTHER = process.env.MLM_OTHER || "D05";
+const SHOTS = process.env.MLM_SHOTS || "target/browser";
+const CHROMIUM = process.env.MLM_CHROMIUM || "/usr/bin/chromium";
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) { console.error(`browser: ${name} is not set (run scripts/browser-test.sh)`); process.exit(2); }
+  return v;
+}
+
+let checks = 0;
+let step = "starting";
+class Mismatch extends Error {}
+function check(ok, message) {
+  if (!ok) throw new Mismatch(message);
+  checks++;
+}
+function same(shown, expected, what) {
+  check(JSON.stringify(shown) === JSON.stringify(expected),
+    `${what}: the page shows ${JSON.stringify(shown)}, the API answers ${JSON.stringify(expected)}`);
+}
+
+async function api(token, path) {
+  const res = await fetch(BASE + path, { headers: { Authorization: `Bearer ${token}` } });
+  const body = await res.json();
+  return { status: res.status, body };
+}
+async function ok(token, path) {
+  const { status, body } = await api(token, path);
+  if (status !== 200) throw new Error(`GET ${path}: HTTP ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+const text = async (page, selector) => ((await page.locator(selector).first().textContent()) ?? "").trim();
+const texts = async (page, selector) => (await page.locator(selector).allTextContents()).map((t) => t.trim());
+
+// Every figure on the dashboard of `id` (of `chosen` period, else the default one) against the
+// API's answers for `token`.
+async function compareFigures(page, token, id, chosen) {
+  const summary = await ok(token, `/api/distributors/${id}` + (chosen ? `?period=${chosen}` : ""));
+  const st = summary.standing;
+  const period = chosen ?? (st ? st.period : summary.current.period);
+  await page.waitForFunction(([id, period]) => {
+    const d = document.querySelector("[data-testid=dashboard]");
+    return d && !d.hidden && d.dataset.id === id && d.dataset.period === period;
+  }, [id, period]);
+  const [periods, lines, payouts, customers] = await Promise.all([
+    ok(token, `/api/distributors/${id}/periods`),
+    ok(token, `/api/distributors/${id}/lines?period=${period}`),
+    ok(token, `/api/distributors/${id}/payouts`),
+    ok(token, `/api/distributors/${id}/customers`),
+  ]);
+  await page.waitForSelector("#lines [data-testid=lines-total], #lines [data-testid=section-error]");
+  await page.waitForSelector("#payouts [data-testid=balance], #payouts [data-testid=section-error]");
+  await page.waitForSelector("#customers :is([data-testid=customer], [data-testid=no-customers], [data-testid=section-error])");
+  check(await page.locator("[data-testid=section-error]").count() === 0,
+    `${id}: a section shows an error: ${await texts(page, "[data-testid=section-error]")}`);
+
+  same(await text(page, "[data-testid=distributor-id]"), id, `${id}: distributor shown`);
+  same(await text(page, "[data-testid=pv]"), summary.current.pv, `${id}: PV of ${summary.current.period}`);
+  same(await text(page, "[data-testid=bv]"), summary.current.bv, `${id}: BV of ${summary.current.period}`);
+  check((await text(page, "[data-testid=current-period]")).startsWith(summary.current.period),
+    `${id}: the live period shown is not ${summary.current.period}`);
+  same(await page.locator("[data-testid=hold]").count(), summary.hold ? 1 : 0, `${id}: hold banner`);
+  if (st) {
+    same(await text(page, "[data-testid=gv]"), st.gv, `${id}: GV`);
+    same(await text(page, "[data-testid=rank]"), st.rank ?? "No rank", `${id}: rank`);
+    same(await text(page, "[data-testid=active]"), st.active ? "active" : "inactive", `${id}: active`);
+    check((await text(page, "[data-testid=standing-period]")).startsWith(st.period),
+      `${id}: the standing's period shown is not ${st.period}`);
+    const reqs = st.next_rank ? st.next_rank.requirements : [];
+    same(await texts(page, "[data-testid=requirement-reached]"), reqs.map((r) => `${r.reached} / ${r.needed}`),
+      `${id}: next-rank requirements (reached / needed)`);
+    same(await texts(page, "[data-testid=requirement-missing]"),
+      reqs.map((r) => (/^0*(\.0*)?$/.test(r.missing) ? "✓ reached" : `${r.missing} to go`)), `${id}: next-rank missing`);
+    for (const k of ["retail", "unilevel", "binary", "matrix", "clawback", "held", "payable"]) {
+      same(await text(page, `[data-testid=earn-${k}]`), st.earnings[k], `${id}: ${k} earnings`);
+    }
+    same(await text(page, "[data-testid=standing-payout]"), st.payout, `${id}: payout of ${st.period}`);
+    same(await text(page, "[data-testid=balance-out]"), st.balance_out, `${id}: balance carried out`);
+    if (st.binary) {
+      same(await text(page, "[data-testid=binary-left]"), st.binary.left, `${id}: binary left leg`);
+      same(await text(page, "[data-testid=binary-right]"), st.binary.right, `${id}: binary right leg`);
+      same(await text(page, "[data-testid=carry-left]"), st.binary.carry_left, `${id}: carry left`);
+      same(await text(page, "[data-testid=carry-right]"), st.binary.carry_right, `${id}: carry right`);
+    }
+    if (st.matrix) same(await text(page, "[data-testid=matrix-level]"), String(st.matrix.level), `${id}: matrix level`);
+  }
+  // Commission lines of the standing's period, in the API's order, with their explanations.
+  same(await page.locator("[data-testid=period-select]").inputValue(), period, `${id}: selected period`);
+  same(await page.locator("[data-testid=line]").count(), lines.lines.length, `${id}: number of lines in ${period}`);
+  same(await texts(page, "[data-testid=line-amount]"), lines.lines.map((l) => l.amount), `${id}: line amounts`);
+  same(await texts(page, "[data-testid=line-explanation]"), lines.lines.map((l) => l.explanation), `${id}: line explanations`);
+  same(await text(page, "[data-testid=lines-total]"), lines.total, `${id}: lines total`);
+  // Payouts and balance.
+  same(await text(page, "[data-testid=balance]"), payouts.balance, `${id}: balance`);
+  same(await texts(page, "[data-testid=payout-amount]"), payouts.payouts.map((p) => p.amount), `${id}: payout amounts`);
+  // Retail customers.
+  same(await texts(page, "[data-testid=customer]"), customers.customers.map((c) => c.id), `${id}: retail customers`);
+  // The chart: a PV and an earnings bar per period.
+  const bars = await page.locator("[data-testid=chart-bar]").evaluateAll((gs) => gs.map((g) => [g.dataset.period, g.dataset.kind, g.dataset.value]));
+  same(bars, periods.periods.slice(-12).flatMap((p) => [[p.period, "pv", p.pv], [p.period, "earned", p.earned]]), `${id}: chart bars`);
+  // Every period the API knows is selectable.
+  const options = await page.locator("[data-testid=period-select] option").evaluateAll((os) => os.map((o) => o.value));
+  for (const p of periods.periods) check(options.includes(p.period), `${id}: period ${p.period} is not in the selector`);
+  return { summary, lines, payouts, periods, period };
+}
+
+const nodeIds = (page, parent, level) =>
+  page.locator(`[data-testid=tree-node][data-id="${parent}"] > ul > [data-testid=tree-node][data-level="${level}"]`)
+    .evaluateAll((ns) => ns.map((n) => n.dataset.id));
+
+// Expands `parent` (at `level`) and compares its children with `expected` ids.
+async function expand(page, parent, level, expected, what) {
+  const toggle = page.locator(`[data-testid=tree-node][data-id="${parent}"] > .node [data-testid=tree-toggle]`);
+  await toggle.click();
+  if (expected.length) {
+    await page.locator(`[data-testid=tree-node][data-id="${parent}"] > ul > [data-testid=tree-node]`).first().waitFor();
+  }
+  same(await toggle.getAttribute("aria-expanded"), "true", `${what}: ${parent} expanded`);
+  same(await nodeIds(page, parent, level + 1), expected, `${what}: children of ${parent}`);
+}
+
+async function noHorizontalScroll(page, what) {
+  const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  check(sw <= cw, `${what}: the page scrolls sideways (${sw}px wide in a ${cw}px viewport)`);
+}
+
+async function signIn(page, token) {
+  await page.goto(BASE + "/");
+  await page.locator("[data-testid=token-input]").fill(token);
+  await page.locator("[data-testid=sign-in]").click();
+  await page.locator("[data-testid=who-name]").waitFor();
+}
+
+function watch(page, errors) {
+  page.on("pageerror", (e) => errors.push(`uncaught in the page: ${e.message}`));
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(BASE + "/") && !u.startsWith("data:") && !u.startsWith("about:")) {
+      errors.push(`the page loaded something from outside the server: ${u}`);
+    }
+  });
+}
+
+async function main() {
+  mkdirSync(SHOTS, { recursive: true });
+  rmSync(join(SHOTS, "failure.png"), { force: true });
+  // Playwright starts Chromium on a fresh --user-data-dir of its own (a new temporary folder,
+  // removed at close); the flags keep it from calling home on the closed network.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+  const errors = [];
+  let page = null;
+  try {
+    // ---- a distributor, on a phone ----
+    step = `${ME} on a phone`;
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    phone.setDefaultTimeout(15000);
+    page = await phone.newPage();
+    watch(page, errors);
+    await page.goto(BASE + "/");
+    await page.locator("[data-testid=signin]").waitFor();
+    check(await page.locator("[data-testid=dashboard]").isHidden(), "the dashboard shows before sign-in");
+
+    // A bad token: the API's refusal is shown.
+    const bad = await api("not-a-token", "/api/session");
+    same(bad.status, 401, "GET /api/session with a bad token");
+    await page.locator("[data-testid=token-input]").fill("not-a-token");
+    await page.locator("[data-testid=sign-in]").click();
+    await page.locator("[data-testid=signin-error]").waitFor();
+    same(await text(page, "[data-testid=signin-error]"), bad.body.error, "sign-in error for a bad token");
+
+    await page.locator("[data-testid=token-input]").fill(TOKEN);
+    await page.locator("[data-testid=sign-in]").click();
+    await page.locator("[data-testid=dashboard]").waitFor();
+    const session = await ok(TOKEN, "/api/session");
+    check(session.distributor === ME, `MLM_TOKEN is ${session.distributor}'s token, not ${ME}'s`);
+    same(await text(page, "[data-testid=who-name]"), ME, "who is signed in");
+    check(await page.locator("[data-testid=view-id]").isHidden(), "a distributor is offered to view other ids");
+    same(await page.evaluate(() => sessionStorage.getItem("mlm.token")), TOKEN, "token kept in sessionStorage");
+    let mine = await compareFigures(page, TOKEN, ME);
+    // The latest closed period too (the default is the latest published, maybe a fresh open one).
+    const closed = mine.periods.periods.filter((p) => p.final).pop();
+    if (closed && closed.period !== mine.period) {
+      await page.locator("[data-testid=period-select]").selectOption(closed.period);
+      mine = await compareFigures(page, TOKEN, ME, closed.period);
+    }
+
+    // The genealogy: the root shows its first level; expanding a member shows its own.
+    const period = mine.period;
+    const down = await ok(TOKEN, `/api/distributors/${ME}/downline?depth=3&period=${period}&limit=200`);
+    const kids = (of) => down.members.filter((m) => m.sponsor === of).map((m) => m.id);
+    await page.locator(`[data-testid=tree-node][data-id="${ME}"] > ul > [data-testid=tree-node]`).first().waitFor();
+    same(await nodeIds(page, ME, 1), kids(ME), `tree: ${ME}'s first level`);
+    const l1 = down.members.find((m) => m.level === 1 && m.sponsored > 0);
+    check(l1, `${ME} has no first-level member with a downline of its own in the demo data`);
+    await expand(page, l1.id, 1, kids(l1.id), `tree (${ME}'s token)`);
+    const l2 = down.members.find((m) => m.level === 2 && m.sponsor === l1.id && m.sponsored > 0)
+      ?? down.members.find((m) => m.level === 2 && m.sponsored > 0);
+    if (l2) {
+      if (l2.sponsor !== l1.id) await expand(page, l2.sponsor, 1, kids(l2.sponsor), `tree (${ME}'s token)`);
+      await expand(page, l2.id, 2, kids(l2.id), `tree (${ME}'s token)`);
+    }
+    // Per-member figures in the tree are the downline summary's.
+    const shownRank = await text(page, `[data-testid=tree-node][data-id="${l1.id}"] > .node [data-testid=tree-rank]`);
+    same(shownRank, l1.rank ?? "no rank", `tree: rank of ${l1.id}`);
+    await noHorizontalScroll(page, `${ME} on a phone`);
+    await page.screenshot({ path: join(SHOTS, "dashboard-phone.png"), fullPage: true });
+
+    // ---- the same token asking for another distributor ----
+    step = `${ME}'s token asking for ${OTHER}`;
+    const denied = await api(TOKEN, `/api/distributors/${OTHER}`);
+    same(denied.status, 403, `GET /api/distributors/${OTHER} with ${ME}'s token`);
+    const theirs = await ok(ADMIN, `/api/distributors/${OTHER}`);
+    const answers = [];
+    page.on("response", (r) => { if (r.url().includes(`/api/distributors/${OTHER}`)) answers.push(r.status()); });
+    await page.evaluate((id) => { location.hash = "view=" + id; }, OTHER);
+    await page.locator("[data-testid=error]").waitFor();
+    same(await text(page, "[data-testid=error]"), denied.body.error, `error shown for ${OTHER}`);
+    check(await page.locator("[data-testid=dashboard]").isHidden(), `a dashboard is shown for ${OTHER}`);
+    same(await page.locator("[data-testid=pv], [data-testid=line], [data-testid=tree-node]").count(), 0,
+      `figures left on the page after the refusal`);
+    const body = await page.locator("body").innerText();
+    for (const secret of [theirs.email, `sponsor ${theirs.sponsor}`].filter(Boolean)) {
+      check(!body.includes(secret), `the page shows ${OTHER}'s record (${secret}) to ${ME}`);
+    }
+    check(answers.length > 0 && answers.every((s) => s === 403), `${OTHER}'s routes answered ${answers} to ${ME}'s page`);
+    await page.screenshot({ path: join(SHOTS, "dashboard-denied-phone.png") });
+    // Back to its own view, then sign out.
+    await page.evaluate(() => { location.hash = ""; });
+    await page.locator("[data-testid=dashboard]").waitFor();
+    same(await text(page, "[data-testid=distributor-id]"), ME, "back to its own dashboard");
+    await page.locator("[data-testid=sign-out]").click();
+    await page.locator("[data-testid=signin]").waitFor();
+    same(await page.evaluate(() => sessionStorage.getItem("mlm.token")), null, "token forgotten at sign-out");
+    check(await page.locator("[data-testid=dashboard]").isHidden(), "the dashboard stays after sign-out");
+    await page.close();
+
+    // ---- an admin, on a desktop ----
+    step = `admin viewing ${OTHER} on a desktop`;
+    const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    desktop.setDefaultTimeout(15000);
+    page = await desktop.newPage();
+    watch(page, errors);
+    await signIn(page, ADMIN);
+    check(await page.locator("[data-testid=who-admin]").isVisible(), "the admin badge is not shown");
+    await page.locator("[data-testid=view-id]").fill(OTHER);
+    await page.locator("[data-testid=view-go]").click();
+    await page.locator("[data-testid=dashboard]").waitFor();
+    let other = await compareFigures(page, ADMIN, OTHER);
+    // The period selector: the latest period in which it earned (the default is the latest
+    // published, which may be a fresh open period with nothing in it yet).
+    const earning = other.periods.periods.filter((p) => !/^0*(\.0*)?$/.test(p.earned)).pop();
+    check(earning, `${OTHER} earned nothing in any period of the demo data: no lines to compare`);
+    if (earning.period !== other.period) {
+      await page.locator("[data-testid=period-select]").selectOption(earning.period);
+      other = await compareFigures(page, ADMIN, OTHER, earning.period);
+    }
+    check(other.lines.lines.length > 0, `${OTHER} has no commission lines in ${earning.period}: nothing to compare`);
+    // An admin expands any member: each expansion reads that member's own downline.
+    const operiod = other.period;
+    await page.locator(`[data-testid=tree-node][data-id="${OTHER}"] > ul > [data-testid=tree-node]`).first().waitFor();
+    const first = await ok(ADMIN, `/api/distributors/${OTHER}/downline?depth=1&period=${operiod}`);
+    same(await nodeIds(page, OTHER, 1), first.members.map((m) => m.id), `tree: ${OTHER}'s first level`);
+    const open = first.members.find((m) => m.sponsored > 0);
+    if (open) {
+      const below = await ok(ADMIN, `/api/distributors/${open.id}/downline?depth=1&period=${operiod}`);
+      await expand(page, open.id, 1, below.members.map((m) => m.id), "tree (admin token)");
+    }
+    await noHorizontalScroll(page, `admin on a desktop`);
+    await page.screenshot({ path: join(SHOTS, "dashboard-desktop.png"), fullPage: true });
+    // A hold placed by an admin shows as a banner, and goes with the release.
+    const put = await fetch(`${BASE}/api/admin/distributors/${OTHER}/hold`, {
+      method: "PUT", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ reason: "browser test: identity check" }),
+    });
+    same(put.status, 200, `PUT /api/admin/distributors/${OTHER}/hold`);
+    await page.reload();
+    await page.locator("[data-testid=hold]").waitFor();
+    check((await text(page, "[data-testid=hold]")).includes("browser test: identity check"), "the hold banner does not give the reason");
+    await compareFigures(page, ADMIN, OTHER, other.period);
+    await page.screenshot({ path: join(SHOTS, "dashboard-hold-desktop.png") });
+    const del = await fetch(`${BASE}/api/admin/distributors/${OTHER}/hold`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN}` } });
+    same(del.status, 200, `DELETE /api/admin/distributors/${OTHER}/hold`);
+    await page.reload();
+    await compareFigures(page, ADMIN, OTHER, other.period);
+    // A distributor that does not exist: the API's 404 text.
+    const missing = await api(ADMIN, "/api/distributors/NOPE");
+    await page.locator("[data-testid=view-id]").fill("NOPE");
+    await page.locator("[data-testid=view-go]").click();
+    await page.locator("[data-testid=error]").waitFor();
+    same(await text(page, "[data-testid=error]"), missing.body.error, "error shown for an unknown distributor");
+
+    check(errors.length === 0, errors.join("\n"));
+  } catch (e) {
+    if (page) {
+      await page.screenshot({ path: join(SHOTS, "failure.png"), fullPage: true }).catch(() => {});
+    }
+    throw e;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(
+  () => console.log(`browser: ${checks} checks passed (screenshots in ${SHOTS}/)`),
+  (e) => {
+    console.error(`browser: FAILED (${step}) after ${checks} checks: ${e instanceof Mismatch ? e.message : e.stack || e}`);
+    console.error(`browser: see ${join(SHOTS, "failure.png")}`);
+    process.exit(1);
+  },
+);
