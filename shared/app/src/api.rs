@@ -853,10 +853,10 @@ async fn payouts_csv(
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     w.write_record(["period", "distributor", "amount", "currency", "status"]).map_err(csv_err)?;
+    let withheld: HashSet<String> = store.docs(WITHHELD).await?.into_iter().map(|(k, _)| k).collect();
     for p in periods {
         let statement = s.ledger().statement(&p).await?.unwrap_or_default();
         let queued = store.doc(PAYOUTS_QUEUED, &p).await?.is_some();
-        let withheld: HashSet<String> = store.docs(WITHHELD).await?.into_iter().map(|(k, _)| k).collect();
         for pay in payouts_of(&statement).map_err(|m| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, m))? {
             let status = if withheld.contains(&format!("{}#{}", pay.period, pay.distributor)) {
                 "withheld"

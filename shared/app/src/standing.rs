@@ -189,10 +189,10 @@ pub fn standings(
         net.add(&d.id, d.sponsor.as_deref(), placement).map_err(|e| format!("distributor {}: {}", d.id, e.message))?;
     }
     let n = net.len();
-    let mut sponsored: Vec<Vec<String>> = vec![Vec::new(); n];
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); n];
     for (d, &s) in net.sponsor.iter().enumerate() {
         if s != NONE {
-            sponsored[s as usize].push(net.ids[d].clone());
+            children[s as usize].push(d as u32);
         }
     }
     let name = |i: u32| (i != NONE).then(|| net.ids[i as usize].clone());
@@ -238,8 +238,7 @@ pub fn standings(
                     req("min_gv", format!("group volume of at least {v}"), v, e.gv);
                 }
                 if let Some(l) = &next.min_legs {
-                    let legs =
-                        net.sponsor.iter().enumerate().filter(|&(f, &s)| s == d as u32 && best[f] > l.rank).count();
+                    let legs = children[d].iter().filter(|&&f| best[f as usize] > l.rank).count();
                     req(
                         "min_legs",
                         format!(
@@ -305,7 +304,7 @@ pub fn standings(
                 balance_in: e.balance_in,
                 payout: e.payout,
                 balance_out: e.balance_out,
-                sponsored: std::mem::take(&mut sponsored[d]),
+                sponsored: children[d].iter().map(|&c| net.ids[c as usize].clone()).collect(),
             });
         }
         let compliance = Compliance {
