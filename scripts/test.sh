@@ -5,6 +5,9 @@
 # in headless Chromium. This is the README's second command and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-target}
+# The free disk at the start and target/'s size at the end, so a CI log shows how close it ran.
+df -h . | awk 'NR == 2 { print "disk: " $4 " free of " $2 }'
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -24,7 +27,7 @@ for f in "${functions[@]}"; do packages+=(-p "$f"); done
 PATH="$LAMBDA_TOOLS:$PATH" cargo lambda build --release --arm64 --locked "${packages[@]}"
 too_big=0
 for f in "${functions[@]}"; do
-  bootstrap=${CARGO_TARGET_DIR:-target}/lambda/$f/bootstrap
+  bootstrap=$target/lambda/$f/bootstrap
   size=$(stat -c %s "$bootstrap")
   printf '%-16s %10d bytes\n' "$f" "$size"
   if [ "$size" -ge 10000000 ]; then
@@ -33,6 +36,8 @@ for f in "${functions[@]}"; do
   fi
 done
 [ "$too_big" = 0 ]
+# On CI the arm64 objects are not needed again (about 0.5 GB); the bootstraps stay in lambda/.
+if [ "${CI:-}" = true ]; then rm -rf "$target/aarch64-unknown-linux-gnu"; fi
 
 echo "== benchmark smoke run (full figures: README, Performance)"
 cargo bench -p mlm-engine --bench period_close --locked -- 10000
@@ -61,5 +66,6 @@ echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"; kill "$(cat .tools/dynamodb-local.pid)" "$(cat .tools/sqs-local.pid)" 2>/dev/null || true' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
+du -sh "$target" | awk '{ print "disk: target/ is " $1 }'
 # One closing line for the whole suite (cargo prints one per test binary, the last often empty).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"
