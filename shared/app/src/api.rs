@@ -673,11 +673,7 @@ async fn set_mapping(
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        ApiError::field(StatusCode::BAD_REQUEST, if field == "." { "body" } else { &field }, e.inner().to_string())
-    })
+    mlm_engine::json::from_slice(body).map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, &e.field, e.message))
 }
 
 #[derive(Deserialize)]

@@ -83,10 +83,9 @@ struct AttributionBody {
 }
 
 async fn attribution(State(sync): State<Arc<SharedSync>>, body: Bytes) -> Response {
-    let de = &mut serde_json::Deserializer::from_slice(&body);
-    let b: AttributionBody = match deserialize_naming_field(de) {
+    let b: AttributionBody = match mlm_engine::json::from_slice(&body) {
         Ok(b) => b,
-        Err((field, e)) => return refuse(StatusCode::BAD_REQUEST, Some(&field), e),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, Some(&e.field), e.to_string()),
     };
     match sync.attribute_cart(&b.cart_id, &b.referrer).await {
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({ "cart_id": b.cart_id, "referrer": b.referrer }))).into_response(),
@@ -96,20 +95,4 @@ async fn attribution(State(sync): State<Arc<SharedSync>>, body: Bytes) -> Respon
             refuse(StatusCode::SERVICE_UNAVAILABLE, None, e.to_string())
         }
     }
-}
-
-/// Deserializes naming the missing or bad field.
-fn deserialize_naming_field<'de, T: serde::Deserialize<'de>>(
-    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-) -> Result<T, (String, String)> {
-    T::deserialize(de).map_err(|e| {
-        let m = e.to_string();
-        let field = m
-            .strip_prefix("missing field `")
-            .or_else(|| m.strip_prefix("unknown field `"))
-            .and_then(|r| r.split('`').next())
-            .unwrap_or("body")
-            .to_string();
-        (field, m.split(" at line ").next().unwrap_or_default().to_string())
-    })
 }

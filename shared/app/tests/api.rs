@@ -443,8 +443,23 @@ async fn admins_run_plans_mappings_and_placement() {
         "{}",
         r.body
     );
+    // A missing key is named itself, and so is one the body may not have.
     let r = api.call("POST", "/api/admin/distributors", Some(&admin), Some(r#"{"id":"D7"}"#)).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(
+        (r.status, s(&r.body["errors"][0]["field"]), s(&r.body["errors"][0]["message"])),
+        (StatusCode::BAD_REQUEST, "sponsor", "is required"),
+        "{}",
+        r.body
+    );
+    let r = api
+        .call(
+            "POST",
+            "/api/admin/distributors",
+            Some(&admin),
+            Some(r#"{"id":"D7","sponsor":"D1","placement":{"parent":"D1","leg":"left","slot":1}}"#),
+        )
+        .await;
+    assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::BAD_REQUEST, "placement.slot"), "{}", r.body);
     let r = api
         .call(
             "POST",

@@ -104,17 +104,8 @@ pub fn route(webhook_id: &str, body: &[u8]) -> Result<Intake, PayloadError> {
     if !SCOPES.contains(&scope.as_str()) {
         return Ok(Intake::Ignored { scope });
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let cb: Callback = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        // Name the missing key itself, not its parent object.
-        match message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-            Some(k) if path == "." => PayloadError { field: k.into(), message: "is required".into() },
-            Some(k) => PayloadError { field: format!("{path}.{k}"), message: "is required".into() },
-            None => PayloadError { field: path, message: message.split(" at line ").next().unwrap_or_default().into() },
-        }
-    })?;
+    let cb: Callback =
+        mlm_engine::json::from_slice(body).map_err(|e| PayloadError { field: e.field, message: e.message })?;
     let need = |v: Option<()>, field: &str| {
         v.ok_or_else(|| PayloadError { field: field.into(), message: format!("is required for {scope}") })
     };

@@ -14,6 +14,7 @@ pub mod close;
 pub mod error;
 pub mod genealogy;
 pub mod input;
+pub mod json;
 pub mod num;
 pub mod online;
 pub mod period;

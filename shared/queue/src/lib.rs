@@ -71,24 +71,7 @@ pub fn encode(message: &Message) -> String {
 
 /// A message body back into its [`Message`], naming the field that is wrong.
 pub fn decode(body: &str) -> Result<Message, QueueError> {
-    let de = &mut serde_json::Deserializer::from_str(body);
-    let message: Message = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return QueueError::Decode { field: "body".into(), reason: format!("not JSON: {inner}") };
-        }
-        let reason = inner.to_string();
-        let reason = reason.split(" at line ").next().unwrap_or_default();
-        // serde reports a missing key at its parent's path: name the key itself.
-        match reason.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-            Some(key) if path == "." => QueueError::Decode { field: key.into(), reason: "is required".into() },
-            Some(key) => QueueError::Decode { field: format!("{path}.{key}"), reason: "is required".into() },
-            None => QueueError::Decode { field: if path == "." { "body".into() } else { path }, reason: reason.into() },
-        }
-    })?;
-    de.end().map_err(|e| QueueError::Decode { field: "body".into(), reason: format!("not JSON: {e}") })?;
-    Ok(message)
+    mlm_engine::json::from_slice(body.as_bytes()).map_err(|e| QueueError::Decode { field: e.field, reason: e.message })
 }
 
 #[cfg(test)]
