@@ -4,7 +4,7 @@
 //! the resources the events name: order 250, product 206 with variant 509, customer 32.
 
 use crate::sync_over;
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::QueueAttributeName;
 use mlm_app::SharedSync;
 use mlm_bigcommerce::client::{Client, RetryPolicy};
 use mlm_bigcommerce::documented::{self as doc, Currencies};
@@ -113,43 +113,7 @@ pub async fn fifo_queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
     out.queue_url().expect("a queue URL").to_string()
 }
 
-/// A message as received, with its FIFO attributes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
-    pub body: String,
-    pub group: String,
-    pub dedup: String,
-}
-
-/// Receives and deletes until the queue answers empty (a FIFO group delivers nothing more while
-/// a message of it is in flight, so each is deleted).
-pub async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<Received> {
-    let mut all = Vec::new();
-    loop {
-        let out = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(0)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .send()
-            .await
-            .expect("receive");
-        if out.messages().is_empty() {
-            return all;
-        }
-        for m in out.messages() {
-            let attr = |n: MessageSystemAttributeName| m.attributes().and_then(|a| a.get(&n)).cloned().unwrap();
-            all.push(Received {
-                body: m.body().unwrap_or_default().to_string(),
-                group: attr(MessageSystemAttributeName::MessageGroupId),
-                dedup: attr(MessageSystemAttributeName::MessageDeduplicationId),
-            });
-            let handle = m.receipt_handle().expect("a receipt handle");
-            client.delete_message().queue_url(url).receipt_handle(handle).send().await.expect("delete");
-        }
-    }
-}
+pub use mlm_queue::testing::{drain, Received};
 
 /// The ledger on DynamoDB Local and a stand-in store holding what the events name.
 pub struct World {

@@ -8,6 +8,8 @@
 
 mod local;
 mod sqs;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use local::{LocalQueue, LocalReceivers, DEDUP_WINDOW};
 pub use mlm_bigcommerce::events::{Message, Queue, Route};

@@ -2,7 +2,6 @@
 //! `scripts/test.sh`, which sets `MLM_SQS_ENDPOINT`).
 
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_sqs::types::MessageSystemAttributeName;
 use aws_sdk_sqs::Client;
 use mlm_bigcommerce::events::Work;
 use mlm_queue::{Message, Queue, Route};
@@ -43,43 +42,16 @@ pub struct Received {
     pub dedup: String,
 }
 
-/// Receives and deletes until the queue answers empty. Deleting matters on a FIFO queue: a group
-/// with a message in flight delivers nothing more until that message is deleted.
+/// Every message of the queue, decoded, with its FIFO attributes (the queue is left empty).
 pub async fn drain(client: &Client, url: &str) -> Vec<Received> {
-    let mut all = Vec::new();
-    loop {
-        let out = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(0)
-            .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
-            .message_system_attribute_names(MessageSystemAttributeName::MessageDeduplicationId)
-            .send()
-            .await
-            .expect("receive");
-        let messages = out.messages();
-        if messages.is_empty() {
-            return all;
-        }
-        for m in messages {
-            let attr = |name: MessageSystemAttributeName| {
-                m.attributes().and_then(|a| a.get(&name)).cloned().unwrap_or_else(|| panic!("no {name} in {m:?}"))
-            };
-            all.push(Received {
-                message: mlm_queue::decode(m.body().expect("a body")).expect("the body decodes"),
-                group: attr(MessageSystemAttributeName::MessageGroupId),
-                dedup: attr(MessageSystemAttributeName::MessageDeduplicationId),
-            });
-            client
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle().expect("a receipt handle"))
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
+    let raw = mlm_queue::testing::drain(client, url).await;
+    raw.into_iter()
+        .map(|r| Received {
+            message: mlm_queue::decode(&r.body).expect("the body decodes"),
+            group: r.group,
+            dedup: r.dedup,
+        })
+        .collect()
 }
 
 /// An order's route as the intake makes it.
