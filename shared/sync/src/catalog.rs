@@ -209,7 +209,8 @@ impl<S: Store, C: Commerce> Sync<S, C> {
             self.put_doc(RETIRED, &m.sku, m).await?;
             retired += 1;
         }
-        for v in old.variants.iter().filter(|v| !new.variants.iter().any(|n| n.variant == v.variant)) {
+        // Gone or renamed: a renamed variant's old SKU must no longer lead to it (rewritten below).
+        for v in old.variants.iter().filter(|v| !new.variants.contains(v)) {
             store.delete_doc(CATALOG, &format!("variant:{}", v.variant)).await?;
             store.delete_doc(CATALOG, &format!("sku:{}", v.sku)).await?;
         }

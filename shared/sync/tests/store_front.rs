@@ -397,6 +397,19 @@ async fn volumes_written_back_and_deleted_products_retired() {
     let unknown = w.sync.set_volumes("NOPE", &Volumes::default()).await.unwrap().unwrap_err();
     assert!(unknown.starts_with("SKU \"NOPE\" is not a variant of the synced catalog"), "{unknown}");
 
+    // A variant's SKU renamed in BigCommerce: the old SKU retires and no longer leads to the
+    // variant, so setting its volumes cannot change the renamed one's.
+    w.bc.with(|r| r.products.get_mut(&100).unwrap()["variants"][0]["sku"] = json!("VITA-30B"));
+    assert_eq!(
+        w.deliver(Work::Product { id: 100, deleted: false }).await,
+        Outcome::Catalog { mapped: 1, retired: 1, reprocessed: 0 }
+    );
+    let renamed = w.sync.set_volumes("VITA-30", &Volumes { bv: Some(dec("1")), ..Default::default() }).await;
+    assert!(renamed.unwrap().unwrap_err().starts_with("SKU \"VITA-30\" is not a variant"));
+    let m = w.sync.ledger.store.mappings().await.unwrap();
+    assert!(m.contains(&Mapping { sku: "VITA-30B".into(), bv: Some(dec("30")), bv_rate: None, pv: Some(dec("35")) }));
+    assert!(!m.iter().any(|m| m.sku == "VITA-30"), "{m:?}");
+
     // Deleted in BigCommerce: its mappings retire; a refund of the old order still reverses
     // exactly what it paid.
     w.bc.with(|r| r.products.remove(&100));
