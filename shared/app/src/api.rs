@@ -30,7 +30,7 @@ use mlm_sync::SyncError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The page (no build step: one file of HTML, CSS and JavaScript).
@@ -228,6 +228,19 @@ impl ApiState {
             serde_json::from_str(&t).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
         })
         .transpose()
+    }
+    /// Several distributors' standings of one period, in one batched read.
+    async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
+        let keys: Vec<(String, String)> = ids.iter().map(|id| (standing::collection(id), period.to_string())).collect();
+        let texts = self.ledger().store.docs_at(&keys).await?;
+        texts
+            .into_iter()
+            .map(|t| {
+                t.map(|t| serde_json::from_str(&t))
+                    .transpose()
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+            })
+            .collect()
     }
     async fn doc<T: serde::de::DeserializeOwned>(&self, collection: &str, key: &str) -> ApiResult<Option<T>> {
         self.ledger()
@@ -543,24 +556,32 @@ async fn downline(
     let Some(root) = s.standing(&id, period.as_deref()).await? else {
         return Ok(Json(json!({ "period": period, "root": id, "depth": depth, "members": [], "next_cursor": null })));
     };
-    // Breadth first, in enrollment order within a sponsor: a stable order for the cursor.
-    let mut queue: VecDeque<(String, u32, String)> =
-        root.sponsored.iter().map(|m| (m.clone(), 1, id.clone())).collect();
+    // Breadth first, in enrollment order within a sponsor: a stable order for the cursor. One
+    // level at a time, its standings read in one batch.
+    let end = skip + limit;
+    let mut level_members: Vec<(String, String)> = root.sponsored.iter().map(|m| (m.clone(), id.clone())).collect();
+    let (mut level, mut seen) = (1u32, 0usize);
     let mut members = Vec::new();
-    let mut seen = 0usize;
     let mut next_cursor = None;
-    while let Some((m, level, sponsor)) = queue.pop_front() {
-        if seen >= skip + limit {
-            next_cursor = Some((skip + limit).to_string());
+    while !level_members.is_empty() {
+        if seen >= end {
+            next_cursor = Some(end.to_string());
             break;
         }
-        let st = s.standing(&m, Some(&root.period)).await?;
-        if let Some(st) = &st {
-            if level < depth {
-                queue.extend(st.sponsored.iter().map(|c| (c.clone(), level + 1, m.clone())));
+        let len = level_members.len();
+        let (lo, hi) = (skip.saturating_sub(seen).min(len), (end - seen).min(len));
+        // The page's part of this level; the whole level when the page goes on to its children.
+        let descend = level < depth && hi == len;
+        let read = if descend { 0..len } else { lo..hi };
+        let ids: Vec<String> = level_members[read.clone()].iter().map(|(m, _)| m.clone()).collect();
+        let standings = s.standings(&ids, &root.period).await?;
+        let mut next = Vec::new();
+        if descend {
+            for ((m, _), st) in level_members.iter().zip(&standings) {
+                next.extend(st.iter().flat_map(|st| st.sponsored.iter().map(|c| (c.clone(), m.clone()))));
             }
         }
-        if seen >= skip {
+        for ((m, sponsor), st) in level_members[lo..hi].iter().zip(&standings[lo - read.start..]) {
             // A summary only: a distributor sees its downline's volume and rank, not their pay.
             members.push(match st {
                 Some(st) => json!({
@@ -573,7 +594,13 @@ async fn downline(
                 }),
             });
         }
-        seen += 1;
+        if hi < len {
+            next_cursor = Some(end.to_string());
+            break;
+        }
+        seen += len;
+        level += 1;
+        level_members = next;
     }
     Ok(Json(json!({
         "period": root.period, "root": id, "depth": depth, "members": members, "next_cursor": next_cursor,

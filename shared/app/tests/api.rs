@@ -339,6 +339,24 @@ async fn a_distributor_sees_its_figures_lines_customers_and_downline() {
     let rest = api.get("/api/distributors/D1/downline?depth=2&limit=2&cursor=2", &d1).await;
     assert_eq!((ids(&rest), rest["next_cursor"].is_null()), (vec!["D4".to_string()], true));
     assert_eq!((s(&rest["members"][0]["sponsor"]), rest["members"][0]["level"].as_u64()), ("D2", Some(2)));
+    // Pages of any size, starting anywhere, add up to the whole walk; depth 1 stops at the level.
+    let mut walked = Vec::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let p = api.get(&format!("/api/distributors/D1/downline?depth=2&limit=1&cursor={cursor}"), &d1).await;
+        walked.extend(ids(&p));
+        match p["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ["D2", "D3", "D4"]);
+    let mid = api.get("/api/distributors/D1/downline?depth=2&limit=2&cursor=1", &d1).await;
+    assert_eq!((ids(&mid), mid["next_cursor"].is_null()), (vec!["D3".to_string(), "D4".into()], true));
+    let one = api.get("/api/distributors/D1/downline?depth=1&limit=2", &d1).await;
+    assert_eq!((ids(&one), one["next_cursor"].is_null()), (vec!["D2".to_string(), "D3".into()], true));
+    let past = api.get("/api/distributors/D1/downline?depth=2&cursor=9", &d1).await;
+    assert_eq!((ids(&past), past["next_cursor"].is_null()), (Vec::<String>::new(), true));
     // A summary only: no one's pay in the downline.
     assert!(!page.to_string().contains("earnings"));
     for bad in ["depth=0", "depth=11", "depth=x", "limit=0", "limit=-1", "cursor=x", "period=2026-13"] {

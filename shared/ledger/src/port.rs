@@ -85,6 +85,15 @@ pub trait Store: Send + Sync {
         }
         Ok(())
     }
+    /// Several documents by `(collection, key)`, in the order asked (`None`: absent), batched
+    /// where the backend can: a downline page reads one level of standings in one round trip.
+    async fn docs_at(&self, keys: &[(String, String)]) -> StoreResult<Vec<Option<String>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for (collection, k) in keys {
+            out.push(self.doc(collection, k).await?);
+        }
+        Ok(out)
+    }
     /// Every document of a collection, by key.
     async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>>;
     async fn delete_doc(&self, collection: &str, key: &str) -> StoreResult<()>;
@@ -179,6 +188,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     async fn put_docs(&self, docs: &[(String, String, String)]) -> StoreResult<()> {
         (**self).put_docs(docs).await
+    }
+    async fn docs_at(&self, keys: &[(String, String)]) -> StoreResult<Vec<Option<String>>> {
+        (**self).docs_at(keys).await
     }
     async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
         (**self).docs(collection).await

@@ -245,6 +245,17 @@ pub async fn documents_and_retired_mappings<S: Store>(s: S) {
     s.put_docs(&writes).await.unwrap();
     assert_eq!(s.docs("standing").await.unwrap(), batch);
     assert_eq!(s.docs("other").await.unwrap(), vec![("k00".to_string(), "{}".to_string())]);
+    // Read back by key in one call, in the order asked, with a repeat, a large one and absences.
+    let mut asked: Vec<(String, String)> =
+        (0..60).rev().map(|i| ("standing".to_string(), format!("k{i:02}"))).collect();
+    asked.extend(
+        [("other", "k00"), ("standing", "k07"), ("standing", "nope"), ("nope", "k00")]
+            .map(|(c, k)| (c.into(), k.into())),
+    );
+    let mut expected: Vec<Option<String>> = batch.iter().rev().map(|(_, j)| Some(j.clone())).collect();
+    expected.extend([Some("{}".to_string()), Some(big('a', 1_000_000)), None, None]);
+    assert_eq!(s.docs_at(&asked).await.unwrap(), expected);
+    assert_eq!(s.docs_at(&[]).await.unwrap(), Vec::<Option<String>>::new());
     s.put_doc("standing", "k07", &big('b', 700_000)).await.unwrap();
     assert_eq!(s.doc("standing", "k07").await.unwrap(), Some(big('b', 700_000)));
     s.put_doc("standing", "k07", r#"{"i":7}"#).await.unwrap();

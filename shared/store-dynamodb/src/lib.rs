@@ -765,6 +765,27 @@ impl Store for DynamoStore {
         }
     }
 
+    async fn docs_at(&self, keys: &[(String, String)]) -> StoreResult<Vec<Option<String>>> {
+        // One BatchGetItem per 100 heads; a document in parts then reads its parts.
+        let heads = self.batch_get(keys.iter().map(|(c, k)| key(format!("DOC#{c}"), k.clone())).collect()).await?;
+        let mut by_key: HashMap<(String, String), Item> = HashMap::with_capacity(heads.len());
+        for it in heads {
+            if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (it.get(table::PK), it.get(table::SK)) {
+                if let Some(c) = pk.strip_prefix("DOC#") {
+                    by_key.insert((c.to_string(), sk.clone()), it);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for (c, k) in keys {
+            out.push(match by_key.get(&(c.clone(), k.clone())) {
+                Some(head) => self.doc_text(c, k, head).await?,
+                None => None,
+            });
+        }
+        Ok(out)
+    }
+
     async fn docs(&self, collection: &str) -> StoreResult<Vec<(String, String)>> {
         let mut out = Vec::new();
         for it in self.query_pk(format!("DOC#{collection}"), "").await? {

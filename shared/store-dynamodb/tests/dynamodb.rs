@@ -169,3 +169,19 @@ fn template_defines_the_same_table() {
     );
     assert_eq!(gsi["Projection"]["ProjectionType"].as_str(), Some("ALL"));
 }
+
+/// A downline page reads a level of standings with `docs_at`: one BatchGetItem per 100 keys, not
+/// one GetItem per member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_by_key_are_read_in_batches() {
+    let calls = Calls::default();
+    let store = fresh(&calls).await;
+    let docs: Vec<(String, String, String)> =
+        (0..250).map(|i| (format!("standing#D{i}"), "2026-11".to_string(), format!("{{\"i\":{i}}}"))).collect();
+    store.put_docs(&docs).await.unwrap();
+    let keys: Vec<(String, String)> = docs.iter().map(|(c, k, _)| (c.clone(), k.clone())).collect();
+    let before = calls.0.load(Ordering::SeqCst);
+    let got = store.docs_at(&keys).await.unwrap();
+    assert_eq!(calls.0.load(Ordering::SeqCst) - before, 3);
+    assert_eq!(got, docs.iter().map(|(_, _, j)| Some(j.clone())).collect::<Vec<_>>());
+}
