@@ -6,7 +6,7 @@
 // `mlm serve`. Environment: MLM_URL, MLM_TOKEN (distributor MLM_ME), MLM_ADMIN_TOKEN, MLM_OTHER,
 // MLM_SHOTS (screenshot folder).
 import { chromium } from "playwright-core";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const BASE = need("MLM_URL").replace(/\/$/, "");
@@ -197,6 +197,8 @@ async function main() {
     check(session.distributor === ME, `MLM_TOKEN is ${session.distributor}'s token, not ${ME}'s`);
     same(await text(page, "[data-testid=who-name]"), ME, "who is signed in");
     check(await page.locator("[data-testid=view-id]").isHidden(), "a distributor is offered to view other ids");
+    check(await page.locator("[data-testid=ops]").isHidden(), "a distributor is shown the admin operations");
+    check(await page.locator("[data-testid=admin-hold]").count() === 0, "a distributor is offered to hold payouts");
     same(await page.evaluate(() => sessionStorage.getItem("mlm.token")), TOKEN, "token kept in sessionStorage");
     let mine = await compareFigures(page, TOKEN, ME);
     // The latest closed period too (the default is the latest published, maybe a fresh open one).
@@ -258,7 +260,7 @@ async function main() {
 
     // ---- an admin, on a desktop ----
     step = `admin viewing ${OTHER} on a desktop`;
-    const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     desktop.setDefaultTimeout(15000);
     page = await desktop.newPage();
     watch(page, errors);
@@ -289,21 +291,55 @@ async function main() {
     }
     await noHorizontalScroll(page, `admin on a desktop`);
     await page.screenshot({ path: join(SHOTS, "dashboard-desktop.png"), fullPage: true });
-    // A hold placed by an admin shows as a banner, and goes with the release.
-    const put = await fetch(`${BASE}/api/admin/distributors/${OTHER}/hold`, {
-      method: "PUT", headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ reason: "browser test: identity check" }),
-    });
-    same(put.status, 200, `PUT /api/admin/distributors/${OTHER}/hold`);
-    await page.reload();
+    // A hold placed from the page shows as a banner and is in the API; the release removes both.
+    // A blank reason is refused with the API's words.
+    await page.locator("[data-testid=hold-place]").click();
+    await page.locator("[data-testid=hold-error]").waitFor();
+    same(await text(page, "[data-testid=hold-error]"), "reason: a hold needs a reason", "blank hold reason refused");
+    await page.locator("[data-testid=hold-reason]").fill("browser test: identity check");
+    await page.locator("[data-testid=hold-place]").click();
     await page.locator("[data-testid=hold]").waitFor();
     check((await text(page, "[data-testid=hold]")).includes("browser test: identity check"), "the hold banner does not give the reason");
+    const held = await ok(ADMIN, `/api/distributors/${OTHER}`);
+    same(held.hold && held.hold.reason, "browser test: identity check", "the hold the page placed, in the API");
     await compareFigures(page, ADMIN, OTHER, other.period);
     await page.screenshot({ path: join(SHOTS, "dashboard-hold-desktop.png") });
-    const del = await fetch(`${BASE}/api/admin/distributors/${OTHER}/hold`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN}` } });
-    same(del.status, 200, `DELETE /api/admin/distributors/${OTHER}/hold`);
-    await page.reload();
+    await page.locator("[data-testid=hold-release]").click();
+    await page.locator("[data-testid=hold-place]").waitFor();
+    same((await ok(ADMIN, `/api/distributors/${OTHER}`)).hold ?? null, null, "the hold after the page released it");
     await compareFigures(page, ADMIN, OTHER, other.period);
+
+    // Operations: parked events and duplicate accounts as the API lists them, the payouts CSV
+    // the API exports, and closing a closed period closes nothing.
+    step = "admin operations";
+    await page.locator("[data-testid=ops] h3").first().waitFor();
+    const parked = await ok(ADMIN, "/api/admin/parked");
+    same(await page.locator("[data-testid=parked]").evaluateAll((ls) => ls.map((l) => l.dataset.key)),
+      parked.parked.map((p) => p.key), "parked events");
+    const dups = await ok(ADMIN, "/api/admin/duplicates");
+    same(await page.locator("[data-testid=duplicate]").count(), dups.duplicates.length, "duplicate accounts");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator("[data-testid=payouts-csv]").click()]);
+    const csv = await (await fetch(`${BASE}/api/admin/payouts.csv`, { headers: { Authorization: `Bearer ${ADMIN}` } })).text();
+    check(csv.split("\n").length > 2, "the payouts CSV of the demo has no rows");
+    same(readFileSync(await download.path(), "utf8"), csv, "payouts CSV downloaded from the page");
+    const ended = other.periods.periods.filter((p) => p.final).pop();
+    check(ended, "the demo data has no closed period");
+    // The API's answer first (a closed period closes nothing again; under the demo's simulated
+    // clock it may not have ended yet by the wall clock, which is refused): the page says the same.
+    const again = await fetch(`${BASE}/api/admin/periods/${ended.period}/close`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN}` } });
+    const answer = await again.json();
+    check(again.status === 200 ? answer.closed.length === 0 && answer.payouts === 0 : again.status === 409,
+      `closing ${ended.period} again: HTTP ${again.status} ${JSON.stringify(answer)}`);
+    const expected = again.status === 200 ? "Closed: nothing (already closed); 0 payouts queued." : answer.error;
+    await page.locator("[data-testid=close-period]").fill(ended.period);
+    await page.locator("[data-testid=close-go]").click();
+    await page.waitForFunction(() => {
+      const t = document.querySelector("[data-testid=ops-result]").textContent;
+      return t && !t.endsWith("…");
+    });
+    same(await text(page, "[data-testid=ops-result]"), expected, `closing ${ended.period} again from the page`);
+    await page.locator("[data-testid=ops]").screenshot({ path: join(SHOTS, "dashboard-admin-ops.png") });
+
     // A distributor that does not exist: the API's 404 text.
     const missing = await api(ADMIN, "/api/distributors/NOPE");
     await page.locator("[data-testid=view-id]").fill("NOPE");

@@ -144,8 +144,13 @@ impl ApiError {
         }
     }
     fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
+        // `error` names the field too, so a client that shows only `error` still says where.
         let message = message.into();
-        ApiError { status, errors: vec![FieldError { field: field.into(), message: message.clone() }], message }
+        ApiError {
+            status,
+            message: format!("{field}: {message}"),
+            errors: vec![FieldError { field: field.into(), message }],
+        }
     }
 }
 
