@@ -510,9 +510,8 @@ fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInc
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
-    let bad = || {
-        ApiError::field(StatusCode::BAD_REQUEST, field, format!("{field} must be {} to {}", range.start(), range.end()))
-    };
+    let bad =
+        || ApiError::field(StatusCode::BAD_REQUEST, field, format!("must be {} to {}", range.start(), range.end()));
     let n = match v {
         None => default,
         Some(t) => t.parse().map_err(|_| bad())?,
@@ -563,7 +562,10 @@ async fn downline(
     };
     // Breadth first, in enrollment order within a sponsor: a stable order for the cursor. One
     // level at a time, its standings read in one batch.
-    let end = skip + limit;
+    // A cursor is an offset this API gave; one so large it overflows was not.
+    let end = skip
+        .checked_add(limit)
+        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "cursor", "not a cursor this API gave"))?;
     let mut level_members: Vec<(String, String)> = root.sponsored.iter().map(|m| (m.clone(), id.clone())).collect();
     let (mut level, mut seen) = (1u32, 0usize);
     let mut members = Vec::new();
@@ -734,11 +736,7 @@ async fn place(
     let b: PlaceBody = json_body(&body)?;
     if let Some(p) = &b.placement {
         if p.leg != "left" && p.leg != "right" {
-            return Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "placement.leg",
-                "leg must be left or right",
-            ));
+            return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "placement.leg", "must be left or right"));
         }
     }
     let joined_at = match &b.joined_at {

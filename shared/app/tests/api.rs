@@ -359,7 +359,8 @@ async fn a_distributor_sees_its_figures_lines_customers_and_downline() {
     assert_eq!((ids(&past), past["next_cursor"].is_null()), (Vec::<String>::new(), true));
     // A summary only: no one's pay in the downline.
     assert!(!page.to_string().contains("earnings"));
-    for bad in ["depth=0", "depth=11", "depth=x", "limit=0", "limit=-1", "cursor=x", "period=2026-13"] {
+    let huge = format!("cursor={}", usize::MAX);
+    for bad in ["depth=0", "depth=11", "depth=x", "limit=0", "limit=-1", "cursor=x", &huge, "period=2026-13"] {
         let r = api.call("GET", &format!("/api/distributors/D1/downline?{bad}"), Some(&d1), None).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
     }

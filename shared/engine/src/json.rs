@@ -35,7 +35,7 @@ pub fn from_slice<T: DeserializeOwned>(text: &[u8]) -> Result<T, FieldError> {
         let field = if path == "." { "body".to_string() } else { path };
         if let Some(rest) = reason.strip_prefix("unknown field `") {
             // serde_path_to_error has already put the key on the path.
-            let expected = rest.split_once(", ").map_or("", |x| x.1);
+            let expected = rest.split_once("`, ").map_or("", |x| x.1);
             let message = if expected.is_empty() {
                 "is not a known key".into()
             } else {

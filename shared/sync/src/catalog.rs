@@ -205,6 +205,11 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         };
         let mut retired = 0;
         for m in old.mappings.iter().filter(|m| !new.mappings.iter().any(|n| n.sku == m.sku)) {
+            // A SKU that moved to another product already processed is that product's now.
+            let home = self.get_doc::<SkuHome>(CATALOG, &format!("sku:{}", m.sku)).await?;
+            if home.is_some_and(|h| h.product != id) {
+                continue;
+            }
             store.delete_mapping(&m.sku).await?;
             self.put_doc(RETIRED, &m.sku, m).await?;
             retired += 1;
@@ -212,7 +217,12 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         // Gone or renamed: a renamed variant's old SKU must no longer lead to it (rewritten below).
         for v in old.variants.iter().filter(|v| !new.variants.contains(v)) {
             store.delete_doc(CATALOG, &format!("variant:{}", v.variant)).await?;
-            store.delete_doc(CATALOG, &format!("sku:{}", v.sku)).await?;
+            // Only if it still leads here: the SKU may have moved to another product, whose
+            // event may have been processed first (products are separate FIFO groups).
+            let here = SkuHome { product: id, variant: v.variant };
+            if self.get_doc::<SkuHome>(CATALOG, &format!("sku:{}", v.sku)).await?.as_ref() == Some(&here) {
+                store.delete_doc(CATALOG, &format!("sku:{}", v.sku)).await?;
+            }
         }
         let mut mapped = 0;
         for m in &new.mappings {

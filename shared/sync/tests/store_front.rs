@@ -409,15 +409,37 @@ async fn volumes_written_back_and_deleted_products_retired() {
     let m = w.sync.ledger.store.mappings().await.unwrap();
     assert!(m.contains(&Mapping { sku: "VITA-30B".into(), bv: Some(dec("30")), bv_rate: None, pv: Some(dec("35")) }));
     assert!(!m.iter().any(|m| m.sku == "VITA-30"), "{m:?}");
+    // A SKU moved to another product, whose event is processed first (products are separate
+    // FIFO groups): the old product's update neither retires its mapping nor its index entry.
+    w.bc.with(|r| {
+        r.products.insert(300, doc::product(300, "Vita big", "VITA-BIG", "80.00", &[(3001, "VITA-90")]));
+        r.variant_metafields.insert((300, 3001), vec![doc::metafield(9, "variant", 3001, "mlm", "bv", "7")]);
+        r.products.get_mut(&100).unwrap()["variants"].as_array_mut().unwrap().retain(|v| v["id"] != 1001);
+    });
+    assert_eq!(
+        w.deliver(Work::Product { id: 300, deleted: false }).await,
+        Outcome::Catalog { mapped: 1, retired: 0, reprocessed: 0 }
+    );
+    assert_eq!(
+        w.deliver(Work::Product { id: 100, deleted: false }).await,
+        Outcome::Catalog { mapped: 0, retired: 0, reprocessed: 0 }
+    );
+    let moved = Mapping { sku: "VITA-90".into(), bv: Some(dec("7")), bv_rate: None, pv: None };
+    assert!(w.sync.ledger.store.mappings().await.unwrap().contains(&moved));
+    let v90 = Volumes { bv: Some(dec("8")), bv_rate: None, pv: None };
+    assert!(w.sync.set_volumes("VITA-90", &v90).await.unwrap().is_ok());
+    let mf = w.bc.with(|r| r.variant_metafields[&(300, 3001)].clone());
+    assert!(mf.iter().any(|m| m["key"] == "bv" && m["value"] == "8"), "{mf:?}");
 
     // Deleted in BigCommerce: its mappings retire; a refund of the old order still reverses
     // exactly what it paid.
     w.bc.with(|r| r.products.remove(&100));
     assert_eq!(
         w.deliver(Work::Product { id: 100, deleted: true }).await,
-        Outcome::Catalog { mapped: 0, retired: 3, reprocessed: 0 }
+        Outcome::Catalog { mapped: 0, retired: 2, reprocessed: 0 }
     );
-    assert!(w.sync.ledger.store.mappings().await.unwrap().is_empty());
+    let left = w.sync.ledger.store.mappings().await.unwrap();
+    assert!(left.iter().all(|m| m.sku == "VITA-90"), "only product 300's mapping is left: {left:?}");
     assert!(w.sync.ledger.store.doc("retired", "VITA-30").await.unwrap().is_some());
     w.set_status(900, 4, "Tue, 17 Nov 2026 00:00:00 +0000");
     assert!(written(&w.deliver(Work::Order { id: 900 }).await));
