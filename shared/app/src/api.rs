@@ -208,6 +208,11 @@ impl From<TickError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// A published standing document (a stored one that does not parse is the server's fault).
+fn parse_standing(text: String) -> ApiResult<Standing> {
+    serde_json::from_str(&text).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
 impl ApiState {
     fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
         &self.sync.ledger
@@ -229,23 +234,13 @@ impl ApiState {
             Some(p) => store.doc(&standing::collection(id), p).await?,
             None => store.docs(&standing::collection(id)).await?.pop().map(|(_, t)| t),
         };
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
-        })
-        .transpose()
+        text.map(parse_standing).transpose()
     }
     /// Several distributors' standings of one period, in one batched read.
     async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
         let keys: Vec<(String, String)> = ids.iter().map(|id| (standing::collection(id), period.to_string())).collect();
         let texts = self.ledger().store.docs_at(&keys).await?;
-        texts
-            .into_iter()
-            .map(|t| {
-                t.map(|t| serde_json::from_str(&t))
-                    .transpose()
-                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
-            })
-            .collect()
+        texts.into_iter().map(|t| t.map(parse_standing).transpose()).collect()
     }
     async fn doc<T: serde::de::DeserializeOwned>(&self, collection: &str, key: &str) -> ApiResult<Option<T>> {
         self.ledger()
@@ -550,22 +545,19 @@ async fn downline(
     s.distributor(&id).await?;
     let depth = number("depth", q.depth.as_deref(), 1, 1..=MAX_DEPTH)?;
     let limit = number("limit", q.limit.as_deref(), 50, 1..=MAX_LIMIT)?;
-    let skip: usize = match &q.cursor {
-        None => 0,
-        Some(c) => {
-            c.parse().map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "cursor", "not a cursor this API gave"))?
-        }
+    // A cursor is an offset this API gave: a number, and not so large that the page's end overflows.
+    let skip = match q.cursor.as_deref() {
+        None => Some(0),
+        Some(c) => c.parse::<usize>().ok().filter(|skip| skip.checked_add(limit).is_some()),
     };
+    let skip = skip.ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "cursor", "not a cursor this API gave"))?;
+    let end = skip + limit;
     let period = period_param(&s, q.period.as_deref()).await?;
     let Some(root) = s.standing(&id, period.as_deref()).await? else {
         return Ok(Json(json!({ "period": period, "root": id, "depth": depth, "members": [], "next_cursor": null })));
     };
     // Breadth first, in enrollment order within a sponsor: a stable order for the cursor. One
     // level at a time, its standings read in one batch.
-    // A cursor is an offset this API gave; one so large it overflows was not.
-    let end = skip
-        .checked_add(limit)
-        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "cursor", "not a cursor this API gave"))?;
     let mut level_members: Vec<(String, String)> = root.sponsored.iter().map(|m| (m.clone(), id.clone())).collect();
     let (mut level, mut seen) = (1u32, 0usize);
     let mut members = Vec::new();

@@ -35,6 +35,11 @@ pub struct VariantEntry {
     pub sku: String,
 }
 
+/// The key of a SKU's [`SkuHome`] in the `catalog` collection.
+fn sku_key(sku: &str) -> String {
+    format!("sku:{sku}")
+}
+
 /// Where a SKU lives in the store (document `catalog/sku:{sku}`), for writing volumes back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkuHome {
@@ -206,8 +211,7 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         let mut retired = 0;
         for m in old.mappings.iter().filter(|m| !new.mappings.iter().any(|n| n.sku == m.sku)) {
             // A SKU that moved to another product already processed is that product's now.
-            let home = self.get_doc::<SkuHome>(CATALOG, &format!("sku:{}", m.sku)).await?;
-            if home.is_some_and(|h| h.product != id) {
+            if self.sku_home(&m.sku).await?.is_some_and(|h| h.product != id) {
                 continue;
             }
             store.delete_mapping(&m.sku).await?;
@@ -219,9 +223,8 @@ impl<S: Store, C: Commerce> Sync<S, C> {
             store.delete_doc(CATALOG, &format!("variant:{}", v.variant)).await?;
             // Only if it still leads here: the SKU may have moved to another product, whose
             // event may have been processed first (products are separate FIFO groups).
-            let here = SkuHome { product: id, variant: v.variant };
-            if self.get_doc::<SkuHome>(CATALOG, &format!("sku:{}", v.sku)).await?.as_ref() == Some(&here) {
-                store.delete_doc(CATALOG, &format!("sku:{}", v.sku)).await?;
+            if self.sku_home(&v.sku).await? == Some(SkuHome { product: id, variant: v.variant }) {
+                store.delete_doc(CATALOG, &sku_key(&v.sku)).await?;
             }
         }
         let mut mapped = 0;
@@ -234,7 +237,7 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         // Only what changed: a resync of an unchanged catalog writes nothing.
         for v in new.variants.iter().filter(|v| !old.variants.contains(v)) {
             self.put_doc(CATALOG, &format!("variant:{}", v.variant), &v.sku).await?;
-            self.put_doc(CATALOG, &format!("sku:{}", v.sku), &SkuHome { product: id, variant: v.variant }).await?;
+            self.put_doc(CATALOG, &sku_key(&v.sku), &SkuHome { product: id, variant: v.variant }).await?;
         }
         if facts.is_none() {
             store.delete_doc(CATALOG, &key).await?;
@@ -244,13 +247,18 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         Ok(Ok((mapped, retired)))
     }
 
+    /// Where a SKU lives in the store, as the catalog index last recorded it.
+    async fn sku_home(&self, sku: &str) -> Result<Option<SkuHome>, SyncError> {
+        self.get_doc(CATALOG, &sku_key(sku)).await
+    }
+
     /// Sets a variant's volumes: written to BigCommerce's `mlm` metafields (the storefront shows
     /// them), then read back from there, so both sides agree. `Err` names the problem.
     pub async fn set_volumes(&self, sku: &str, v: &Volumes) -> Result<Result<Outcome, String>, SyncError> {
         if let Err(e) = check(v) {
             return Ok(Err(e));
         }
-        let Some(home) = self.get_doc::<SkuHome>(CATALOG, &format!("sku:{sku}")).await? else {
+        let Some(home) = self.sku_home(sku).await? else {
             return Ok(Err(format!(
                 "SKU {sku:?} is not a variant of the synced catalog (run `mlm catalog sync` first)"
             )));
