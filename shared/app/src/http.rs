@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use mlm_bigcommerce::events::{route, Intake};
 use mlm_bigcommerce::signature::Verifier;
-use mlm_queue::{kind_name, WorkQueue};
+use mlm_queue::{kind_name, QueueError, WorkQueue};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -60,6 +60,11 @@ async fn receive(State(s): State<IntakeState>, headers: HeaderMap, body: Bytes) 
                 tracing::info!(webhook_id = %verified.id, queue = kind_name(r.queue), group = %r.group, "queued");
                 (StatusCode::OK, Json(json!({ "status": "queued", "queue": kind_name(r.queue), "group": r.group })))
                     .into_response()
+            }
+            // A webhook id reused for another message: refused, and said so in the log.
+            Err(e @ QueueError::Conflict { .. }) => {
+                tracing::warn!(webhook_id = %verified.id, error = %e, needs_attention = 1, "webhook id reused; refused");
+                refuse(StatusCode::CONFLICT, Some("webhook-id"), e.to_string())
             }
             // Not acknowledged: BigCommerce retries, nothing is lost.
             Err(e) => {

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod http;
+pub mod limits;
 pub mod local;
 pub mod schedule;
 pub mod standing;
