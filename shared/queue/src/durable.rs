@@ -488,3 +488,180 @@ async fn settle(queue: &DurableQueue, d: &Delivery, disposition: Disposition) {
     }
     tracing::error!(seq = d.seq, "the worker's result was not stored; the message will be delivered again");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Message;
+    use mlm_bigcommerce::events::Work;
+    use std::sync::Mutex;
+
+    fn route(queue: Queue, order: i64, dedup: &str) -> Route {
+        Route {
+            queue,
+            group: format!("order-{order}"),
+            dedup: dedup.into(),
+            message: Message {
+                work: Work::Order { id: order },
+                scope: "store/order/updated".into(),
+                webhook_id: dedup.into(),
+                created_at: None,
+            },
+        }
+    }
+
+    fn file(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("mlm-queue-tests-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        for s in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{s}", p.display()));
+        }
+        p
+    }
+
+    type Log = Arc<Mutex<Vec<(String, String)>>>;
+
+    /// Runs a pool until the queue is empty; returns (group, webhook id) in handling order.
+    async fn work_all(q: Arc<DurableQueue>, fail_first: usize) -> Vec<(String, String)> {
+        let log: Log = Arc::default();
+        let fails = Arc::new(AtomicU64::new(fail_first as u64));
+        let (stop, stopped) = Stop::new();
+        let l = log.clone();
+        let p = tokio::spawn(pool(
+            q.clone(),
+            4,
+            move |d: Delivery| {
+                let (l, fails) = (l.clone(), fails.clone());
+                async move {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    if fails.load(Ordering::SeqCst) > 0 {
+                        fails.fetch_sub(1, Ordering::SeqCst);
+                        return Disposition::Retry(Duration::from_millis(20));
+                    }
+                    let m = crate::decode(&d.body).unwrap();
+                    l.lock().unwrap().push((d.group, m.webhook_id));
+                    Disposition::Done
+                }
+            },
+            stopped,
+            Duration::from_secs(5),
+        ));
+        let t = std::time::Instant::now();
+        while q.backlog() > 0 {
+            assert!(t.elapsed() < Duration::from_secs(20), "backlog {} left", q.backlog());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        stop.stop();
+        p.await.unwrap();
+        let v = log.lock().unwrap().clone();
+        v
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_group_in_send_order_and_groups_concurrently() {
+        let q = Arc::new(DurableQueue::in_memory(Duration::from_secs(300), 1000).unwrap());
+        for i in 0..40 {
+            q.send(&route(Queue::Commission, i % 5, &format!("wh-{i}"))).await.unwrap();
+        }
+        assert_eq!(q.backlog(), 40);
+        let log = work_all(q.clone(), 0).await;
+        assert_eq!(log.len(), 40, "each message once");
+        for g in 0..5 {
+            let ids: Vec<&str> =
+                log.iter().filter(|(gr, _)| *gr == format!("order-{g}")).map(|(_, w)| w.as_str()).collect();
+            let want: Vec<String> = (0..40).filter(|i| i % 5 == g).map(|i| format!("wh-{i}")).collect();
+            assert_eq!(ids, want, "group {g} in send order");
+        }
+        // Concurrency: the first four handled are from four different groups.
+        let first: HashSet<&str> = log[..4].iter().map(|(g, _)| g.as_str()).collect();
+        assert_eq!(first.len(), 4, "{log:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reused_id_is_accepted_once_with_the_same_message_and_refused_with_another() {
+        let q = DurableQueue::in_memory(Duration::from_secs(300), 1000).unwrap();
+        q.send(&route(Queue::Commission, 1, "wh-1")).await.unwrap();
+        q.send(&route(Queue::Commission, 1, "wh-1")).await.unwrap();
+        assert_eq!(q.backlog(), 1, "the same message again is a duplicate");
+        let e = q.send(&route(Queue::Commission, 2, "wh-1")).await.unwrap_err();
+        assert!(matches!(e, QueueError::Conflict { .. }), "{e}");
+        assert_eq!(e.to_string(), "commission queue: webhook id \"wh-1\" was already used for another message");
+        // Per queue, as SQS.
+        q.send(&route(Queue::Refund, 2, "wh-1")).await.unwrap();
+        assert_eq!(q.backlog(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ids_are_forgotten_after_the_window() {
+        let q = DurableQueue::in_memory(Duration::ZERO, 1000).unwrap();
+        q.send(&route(Queue::Catalog, 1, "wh-1")).await.unwrap();
+        q.send(&route(Queue::Catalog, 2, "wh-1")).await.unwrap();
+        assert_eq!(q.backlog(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_backlog_is_bounded() {
+        let q = DurableQueue::in_memory(Duration::from_secs(300), 2).unwrap();
+        q.send(&route(Queue::Commission, 1, "a")).await.unwrap();
+        q.send(&route(Queue::Commission, 1, "b")).await.unwrap();
+        let e = q.send(&route(Queue::Commission, 1, "c")).await.unwrap_err();
+        assert_eq!(e.to_string(), "commission queue: the backlog is at its bound of 2 messages; try again later");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn what_was_stored_is_delivered_after_reopening() {
+        let path = file("reopen.db");
+        {
+            let q = DurableQueue::open(&path).unwrap();
+            for i in 0..10 {
+                q.send(&route(Queue::Commission, i % 2, &format!("wh-{i}"))).await.unwrap();
+            }
+        }
+        let q = Arc::new(DurableQueue::open(&path).unwrap());
+        assert_eq!(q.backlog(), 10);
+        // The ids are still remembered: a redelivery is a duplicate.
+        q.send(&route(Queue::Commission, 0, "wh-0")).await.unwrap();
+        assert_eq!(q.backlog(), 10);
+        let log = work_all(q.clone(), 0).await;
+        assert_eq!(log.len(), 10);
+        drop(q);
+        assert_eq!(DurableQueue::open(&path).unwrap().backlog(), 0, "acknowledged messages are gone from the file");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failure_is_retried_and_its_group_waits() {
+        let path = file("retry.db");
+        let q = Arc::new(DurableQueue::open(&path).unwrap());
+        for i in 0..6 {
+            q.send(&route(Queue::Commission, 7, &format!("wh-{i}"))).await.unwrap();
+        }
+        let log = work_all(q, 3).await;
+        let ids: Vec<&str> = log.iter().map(|(_, w)| w.as_str()).collect();
+        assert_eq!(ids, ["wh-0", "wh-1", "wh-2", "wh-3", "wh-4", "wh-5"], "retries keep the group's order");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stopping_leaves_unfinished_work_stored() {
+        let path = file("stop.db");
+        let q = Arc::new(DurableQueue::open(&path).unwrap());
+        for i in 0..3 {
+            q.send(&route(Queue::Commission, i, &format!("wh-{i}"))).await.unwrap();
+        }
+        let (stop, stopped) = Stop::new();
+        let p = tokio::spawn(pool(
+            q.clone(),
+            4,
+            |_d: Delivery| async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Disposition::Done
+            },
+            stopped,
+            Duration::from_millis(50),
+        ));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.stop();
+        p.await.unwrap();
+        assert_eq!(q.backlog(), 3, "aborted past the grace period: still stored");
+    }
+}
