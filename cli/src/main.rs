@@ -198,14 +198,18 @@ impl Data {
     }
 }
 
+/// The longest a development token may live.
+const MAX_TTL_HOURS: i64 = 24 * 366;
+
 fn token(
     distributor: Option<&str>,
     admin: bool,
     ttl_hours: i64,
     data: &Data,
 ) -> Result<(), Result<Invalid, anyhow::Error>> {
-    if ttl_hours <= 0 {
-        return Err(Err(anyhow::anyhow!("--ttl-hours must be positive")));
+    // Bounded: a huge value would overflow into an already-expired token.
+    if !(1..=MAX_TTL_HOURS).contains(&ttl_hours) {
+        return Err(Err(anyhow::anyhow!("--ttl-hours must be from 1 to {MAX_TTL_HOURS} (a year), not {ttl_hours}")));
     }
     let key = data.token_key().map_err(Err)?;
     let claims = mlm_app::auth::dev_claims(distributor, admin, serve::unix_now(), ttl_hours * 3600);

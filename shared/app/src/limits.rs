@@ -4,7 +4,7 @@
 //! other refusal of the API. API Gateway does the same in AWS (throttling in `template.yaml`).
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -29,6 +29,26 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time to send a request's body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The bounds [`serve`] applies (the constants above, shorter in tests).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub max_connections_per_client: usize,
+    pub header_read_timeout: Duration,
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: MAX_CONNECTIONS,
+            max_connections_per_client: MAX_CONNECTIONS_PER_CLIENT,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
+        }
+    }
+}
+
 /// The largest body a route takes, in bytes: webhooks are small JSON envelopes, plans and
 /// imports larger documents.
 pub fn body_limit(path: &str) -> usize {
@@ -47,8 +67,8 @@ fn refusal(status: StatusCode, error: String) -> Response {
     (status, Json(json!({ "error": error, "field": null }))).into_response()
 }
 
-/// Reads the whole body within [`BODY_TIMEOUT`] and [`body_limit`] before the route sees it.
-pub async fn bounded_body(req: Request, next: Next) -> Response {
+/// Reads the whole body within the body timeout and [`body_limit`] before the route sees it.
+pub async fn bounded_body(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
     let limit = body_limit(req.uri().path());
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
@@ -58,9 +78,9 @@ pub async fn bounded_body(req: Request, next: Next) -> Response {
         );
     }
     let (parts, body) = req.into_parts();
-    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
         Err(_) => {
-            refusal(StatusCode::REQUEST_TIMEOUT, format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()))
+            refusal(StatusCode::REQUEST_TIMEOUT, format!("the body did not arrive within {} ms", timeout.as_millis()))
         }
         Ok(Err(e)) if format!("{e:?}").contains("LengthLimit") => refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -112,8 +132,7 @@ static CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
 });
 
 /// Connections counted per client address.
-#[derive(Default)]
-struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+struct PerClient(Mutex<HashMap<IpAddr, usize>>, usize);
 
 struct ClientSlot(Arc<PerClient>, IpAddr);
 
@@ -121,7 +140,7 @@ impl PerClient {
     fn take(self: &Arc<Self>, ip: IpAddr) -> Option<ClientSlot> {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let n = m.entry(ip).or_default();
-        if *n >= MAX_CONNECTIONS_PER_CLIENT {
+        if *n >= self.1 {
             return None;
         }
         *n += 1;
@@ -143,13 +162,25 @@ impl Drop for ClientSlot {
 
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 47\r\n\r\n{\"error\":\"too many connections; retry shortly\"}";
 
-/// Serves `router` (with [`bounded_body`] and [`security_headers`]) on `listener` until `stop`
-/// turns true, then stops accepting and waits for the connections' requests in hand.
-pub async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
-    let router =
-        router.layer(axum::middleware::from_fn(bounded_body)).layer(axum::middleware::from_fn(security_headers));
-    let all = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let clients = Arc::new(PerClient::default());
+/// Serves `router` (with [`bounded_body`] and [`security_headers`]) on `listener` with the
+/// default [`Limits`] until `stop` turns true, then stops accepting and waits for the
+/// connections' requests in hand.
+pub async fn serve(listener: TcpListener, router: Router, stop: watch::Receiver<bool>) -> std::io::Result<()> {
+    serve_with(listener, router, stop, Limits::default()).await
+}
+
+/// [`serve`] with other limits.
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+    limits: Limits,
+) -> std::io::Result<()> {
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(limits.body_timeout, bounded_body))
+        .layer(axum::middleware::from_fn(security_headers));
+    let all = Arc::new(Semaphore::new(limits.max_connections));
+    let clients = Arc::new(PerClient(Mutex::default(), limits.max_connections_per_client));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, peer): (tokio::net::TcpStream, SocketAddr) = tokio::select! {
@@ -179,7 +210,7 @@ pub async fn serve(listener: TcpListener, router: Router, mut stop: watch::Recei
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .header_read_timeout(limits.header_read_timeout)
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
