@@ -19,10 +19,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
 /// Connections open at once, from all clients.
-pub const MAX_CONNECTIONS: usize = 1024;
+pub const MAX_CONNECTIONS: usize = 2048;
 /// Connections open at once from one client address (an idle-connection flood from one address
 /// cannot take the intake from the others).
-pub const MAX_CONNECTIONS_PER_CLIENT: usize = 256;
+pub const MAX_CONNECTIONS_PER_CLIENT: usize = 512;
 /// Time to send a request's head (request line and headers), and between requests on a kept-alive
 /// connection.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
