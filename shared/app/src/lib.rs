@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod http;
 pub mod local;
 pub mod schedule;
