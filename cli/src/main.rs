@@ -12,6 +12,7 @@ use std::process::ExitCode;
 mod demo;
 mod serve;
 mod store_front;
+mod what_if;
 
 #[derive(Parser)]
 #[command(name = "mlm", version, about = "Commission engine for direct-selling companies on BigCommerce")]
@@ -61,6 +62,10 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// Replay the stored periods FROM..TO under a candidate plan and show, beside what was paid,
+    /// what it would have paid (totals by kind, payout ratio, ranks reached, the twenty
+    /// distributors whose pay changes most). Nothing is written.
+    WhatIf(what_if::WhatIfArgs),
     /// Print a closed period's statement (the JSON of `mlm simulate`).
     Statement {
         #[arg(long)]
@@ -404,6 +409,7 @@ fn main() -> ExitCode {
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
+        Command::WhatIf(args) => what_if::what_if(&args),
         Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Token { distributor, admin, ttl_hours, data } => {
             token(distributor.as_deref(), admin, ttl_hours, &data)

@@ -237,6 +237,19 @@ async function consolePanels(page, size) {
     plans.versions.map((v) => v.label).reverse(), "plan versions, newest first");
   same(await page.locator("[data-testid=plan-diff]").count(), Math.max(0, plans.versions.length - 1), "a diff per later version");
   await shot("plans");
+  // The plan in force replayed on the last closed period: it pays what was paid, row by row.
+  const closedPeriod = o.status === "closed" ? o.period : o.previous?.period;
+  if (closedPeriod) {
+    step = `admin console what-if (${size})`;
+    await page.locator("[data-testid=whatif-from]").fill(closedPeriod);
+    await page.locator("[data-testid=whatif-to]").fill(closedPeriod);
+    await page.locator("[data-testid=whatif-go]").click();
+    await page.locator("[data-testid=whatif-totals], [data-testid=whatif-result] [data-testid=section-error]").first().waitFor();
+    const rows = await page.locator("[data-testid=whatif-row]").evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent.trim())));
+    check(rows.length > 5, `what-if: ${rows.length} rows`);
+    for (const [k, paid, cand] of rows) same(cand, paid, `what-if of the plan in force, ${k}`);
+    await page.locator("[data-testid=whatif]").screenshot({ path: join(SHOTS, `console-whatif-${size}.png`) });
+  }
   await tab("overview");
 }
 

@@ -459,7 +459,10 @@ mod tests {
         assert!(refuse(&rs256(&claims("app", "id", 2000), "k2").0).contains("signature"));
         // Development tokens of this host still work beside them.
         let dev = LocalKey::new(b"dev").sign(&dev_claims(Some("D1"), false, 1000, 60));
-        assert_eq!(auth.identify(Some(&format!("Bearer {dev}")), None, 1001).unwrap().distributor.as_deref(), Some("D1"));
+        assert_eq!(
+            auth.identify(Some(&format!("Bearer {dev}")), None, 1001).unwrap().distributor.as_deref(),
+            Some("D1")
+        );
     }
 
     #[test]

@@ -13,7 +13,9 @@ pub mod console;
 pub mod http;
 pub mod local;
 pub mod schedule;
+pub mod signin;
 pub mod standing;
+pub mod whatif;
 pub mod worker;
 
 use mlm_ledger::port::Store;

@@ -86,16 +86,21 @@ impl Console {
     }
 
     async fn call(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.send("GET", path, token, None).await
+    }
+
+    async fn send(&self, method: &str, path: &str, token: &str, body: Option<String>) -> (StatusCode, Value) {
         let req = Request::builder()
+            .method(method)
             .uri(path)
             .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
+            .body(body.map_or_else(Body::empty, Body::from))
             .unwrap();
         let r = self.app.clone().oneshot(req).await.unwrap();
         let status = r.status();
         let bytes = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
         let body: Value = serde_json::from_slice(&bytes).unwrap();
-        openapi::check("GET", path.split('?').next().unwrap(), status.as_u16(), &body);
+        openapi::check(method, path.split('?').next().unwrap(), status.as_u16(), &body);
         (status, body)
     }
 
@@ -263,5 +268,75 @@ async fn the_distributor_list_searches_filters_and_pages() {
     let (status, body) = c.call("/api/admin/distributors?held=maybe", &c.admin).await;
     assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("held")));
     let (status, _) = c.call("/api/admin/distributors", &c.user).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_what_if_replays_history_under_a_candidate_plan_and_writes_nothing() {
+    let c = Console::new().await;
+    let stored = c.sync.ledger.store.plans().await.unwrap().pop().unwrap().text;
+    let c = &c;
+    let what_if = |plan: String| async move {
+        let (status, body) =
+            c.send("POST", "/api/admin/plans/what-if?from=2026-11&to=2026-12", &c.admin, Some(plan)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    };
+    let closed_before = c.sync.ledger.store.closed_periods().await.unwrap();
+
+    // The plan in force, replayed: the same engine pays exactly what was paid.
+    let same = what_if(stored.clone()).await;
+    assert_eq!(same["periods"], json!(["2026-11", "2026-12"]));
+    for k in ["sales", "commissions", "held", "payouts", "payout_ratio", "by_kind", "ranks_reached"] {
+        assert_eq!(same["candidate"][k], same["paid"][k], "{k}");
+    }
+    assert_eq!(same["most_changed"], json!([]));
+    // "Paid" is the stored statements: November's and December's (open, as it would close now).
+    let (nov, _) = c.entry("2026-11").await;
+    let (dec_, _) = c.entry("2026-12").await;
+    assert_eq!(
+        dec(&same["paid"]["commissions"]),
+        dec(&nov["company"]["commissions"]) + dec(&dec_["company"]["commissions"])
+    );
+
+    // Retail at 40 % instead of 20 %: retail doubles (to the cent per line), the rest of the
+    // pay moves only where compliance or balances depend on it.
+    let mut plan: Value = serde_json::from_str(&stored).unwrap();
+    plan["retail"]["rate"] = json!("0.40");
+    plan["version"] = json!(2);
+    let more = what_if(plan.to_string()).await;
+    let (paid_retail, new_retail) =
+        (dec(&more["paid"]["by_kind"]["retail"]), dec(&more["candidate"]["by_kind"]["retail"]));
+    assert!(paid_retail > Decimal::ZERO);
+    let retail_lines: usize = [&nov, &dec_]
+        .iter()
+        .flat_map(|e| e["distributors"].as_array().unwrap())
+        .flat_map(|d| d["lines"].as_array().unwrap())
+        .filter(|l| l["kind"] == "retail")
+        .count();
+    assert!(
+        (new_retail - paid_retail * Decimal::TWO).abs() <= Decimal::new(retail_lines as i64, 2),
+        "{paid_retail} -> {new_retail}"
+    );
+    assert_eq!(more["candidate"]["plan"], "acme-2026@2");
+    // The most changed: each change is candidate − paid, largest first, at most twenty.
+    let changed = more["most_changed"].as_array().unwrap();
+    assert!(!changed.is_empty() && changed.len() <= 20);
+    let sizes: Vec<Decimal> = changed.iter().map(|r| dec(&r["change"]).abs()).collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    for r in changed {
+        assert_eq!(dec(&r["change"]), dec(&r["candidate"]) - dec(&r["paid"]));
+    }
+    // Nothing written: the same periods closed, the same stored statement.
+    assert_eq!(c.sync.ledger.store.closed_periods().await.unwrap(), closed_before);
+    assert_eq!(c.entry("2026-11").await.0, nov);
+
+    // Refusals name the field.
+    let (status, body) = c.send("POST", "/api/admin/plans/what-if?from=2026-11", &c.admin, Some(stored.clone())).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("to")));
+    let (status, body) =
+        c.send("POST", "/api/admin/plans/what-if?from=2026-12&to=2026-11", &c.admin, Some(stored.clone())).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+    let (status, _) = c.send("POST", "/api/admin/plans/what-if?from=2026-11&to=2026-11", &c.user, Some(stored)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

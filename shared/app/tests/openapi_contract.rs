@@ -46,6 +46,8 @@ fn the_spec_is_openapi_3_1_and_documents_exactly_the_registered_routes() {
         include_str!("../src/api.rs"),
         include_str!("../src/console/overview.rs"),
         include_str!("../src/console/directory.rs"),
+        include_str!("../src/signin.rs"),
+        include_str!("../src/console/whatif.rs"),
     ]
     .concat();
     let http = include_str!("../src/http.rs");
