@@ -255,6 +255,10 @@ pub struct OrderContext {
     pub parked: bool,
 }
 
+/// Collection `bigcommerce-customers`: BigCommerce customer id → the distributor imported with
+/// it (`mlm import`'s `bigcommerce_customer_id`), which links that account before anything else.
+pub const CUSTOMER_INDEX: &str = "bigcommerce-customers";
+
 /// The key an order is parked under: one entry per order.
 pub fn order_park_key(id: i64) -> String {
     format!("order#{id}")

@@ -51,7 +51,12 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Removes a parked entry an admin decided not to process, keeping it with `by` and `now`.
-    pub async fn dismiss_parked(&self, key: &str, by: &str, now: &str) -> Result<Result<Dismissed, String>, LedgerError> {
+    pub async fn dismiss_parked(
+        &self,
+        key: &str,
+        by: &str,
+        now: &str,
+    ) -> Result<Result<Dismissed, String>, LedgerError> {
         let Some(entry) = self.parked_entry(key).await? else {
             return Ok(Err(format!("{key} is not parked")));
         };

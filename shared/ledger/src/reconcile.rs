@@ -37,7 +37,11 @@ impl<S: Store> Ledger<S> {
         self.reconcile(snap, None).await
     }
 
-    pub(crate) async fn reconcile(&self, snap: &OrderSnapshot, booking: Option<Booking>) -> Result<Applied, LedgerError> {
+    pub(crate) async fn reconcile(
+        &self,
+        snap: &OrderSnapshot,
+        booking: Option<Booking>,
+    ) -> Result<Applied, LedgerError> {
         let mut parties: Vec<String> = snap.buyer.iter().chain(&snap.referrer).cloned().collect();
         parties.dedup();
         let query = ContextQuery { order: snap.id, parties, skus: snap.lines.iter().map(|l| l.sku.clone()).collect() };
@@ -73,7 +77,9 @@ impl<S: Store> Ledger<S> {
             let put_lines: Vec<StoredLine> = order.lines.iter().filter(|l| !old_lines.contains(l)).cloned().collect();
             let remove_lines: Vec<StoredLine> = old_lines
                 .iter()
-                .filter(|l| !order.lines.iter().any(|n| n.earner == l.earner && n.period == l.period && n.key() == l.key()))
+                .filter(|l| {
+                    !order.lines.iter().any(|n| n.earner == l.earner && n.period == l.period && n.key() == l.key())
+                })
                 .cloned()
                 .collect();
             debug_assert!(

@@ -21,8 +21,10 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(InputErrors),
-    #[error("no plan has been set")]
+    #[error("no plan has been set: set one first (`mlm set-plan plan.yaml`)")]
     NoPlan,
+    #[error("{period} has not ended: it ends at {ends}; a period closes once its last day is over")]
+    NotEnded { period: String, ends: String },
     #[error("order {0} kept changing under concurrent writers; giving up after {1} attempts")]
     Contended(i64, u32),
 }
@@ -158,6 +160,12 @@ impl<S: Store> Ledger<S> {
     pub async fn enroll(&self, batch: &[DistributorRecord]) -> Result<(), LedgerError> {
         let records = self.check_enrollment(batch).await?;
         self.store.enroll(&records).await?;
+        let index: Vec<(String, String, String)> = records
+            .iter()
+            .filter_map(|d| d.bigcommerce_customer_id.map(|c| (c, &d.id)))
+            .map(|(c, id)| (CUSTOMER_INDEX.to_string(), c.to_string(), serde_json::to_string(id).expect("strings")))
+            .collect();
+        self.store.put_docs(&index).await?;
         Ok(())
     }
 
@@ -337,6 +345,19 @@ impl<S: Store> Ledger<S> {
             orders,
             refunds: refunds.into_iter().map(|r| r.3).collect(),
         })
+    }
+
+    /// Closes `period` if it has ended by `now` (see [`Ledger::close_period`]); a period that has
+    /// not ended, and so every later one, is refused: orders still arrive in it.
+    pub async fn close_ended(&self, period: &str, now: Timestamp) -> Result<Vec<String>, LedgerError> {
+        let plan = self.plan().await?;
+        let target = Period::parse(plan.period, period)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
+        let ends = target.next().start();
+        if now < ends {
+            return Err(LedgerError::NotEnded { period: period.to_string(), ends: ends.to_rfc3339() });
+        }
+        self.close_period(period).await
     }
 
     /// Closes `period` (and any earlier period of the run not closed yet): the engine computes

@@ -97,7 +97,11 @@ pub async fn lived_months_equal_simulate<S: Store>(s: S, seed: u64, n: usize, or
                     tally.add(ledger.apply_order(&after).await.unwrap(), &format!("order {}", after.id));
                     // The slow read lands last and must not undo the refund.
                     let slow = ledger.apply_order(&before).await.unwrap();
-                    assert!(matches!(slow, Applied::Stale(_)), "order {}: a stale snapshot was taken: {slow:?}", before.id);
+                    assert!(
+                        matches!(slow, Applied::Stale(_)),
+                        "order {}: a stale snapshot was taken: {slow:?}",
+                        before.id
+                    );
                     tally.stale += 1;
                 }
             }
@@ -122,7 +126,8 @@ pub async fn lived_months_equal_simulate<S: Store>(s: S, seed: u64, n: usize, or
 /// dismisses it, recorded with who and when.
 pub async fn closed_periods_park_new_orders<S: Store>(s: S) {
     let ledger = Ledger::new(s);
-    let plan = "{id: late, version: 1, currency: USD, period: month, retail: {rate: '0.2'}, unilevel: {rates: ['0.10']}}";
+    let plan =
+        "{id: late, version: 1, currency: USD, period: month, retail: {rate: '0.2'}, unilevel: {rates: ['0.10']}}";
     ledger.set_plan(plan, None).await.unwrap();
     let d = |id: &str, sponsor: Option<&str>| DistributorRecord {
         id: id.into(),
@@ -149,7 +154,11 @@ pub async fn closed_periods_park_new_orders<S: Store>(s: S) {
         placed_at: at,
         currency: None,
         exchange_rate: None,
-        lines: vec![mlm_ledger::model::SnapshotLine { sku: "K".into(), quantity: 2, unit_price: "50".parse().unwrap() }],
+        lines: vec![mlm_ledger::model::SnapshotLine {
+            sku: "K".into(),
+            quantity: 2,
+            unit_price: "50".parse().unwrap(),
+        }],
         refunds: vec![],
         status: OrderStatus::Paid,
         modified_at: None,
@@ -207,7 +216,10 @@ pub async fn closed_periods_park_new_orders<S: Store>(s: S) {
         serde_json::from_str(&ledger.store.statement("2026-12").await.unwrap().unwrap()).unwrap();
     let up = &dec["distributors"][0];
     // Order 2's 80 BV at 10 % in December, and order 1's clawbacks: 8.00 − 8.00.
-    assert_eq!((up["earnings"]["unilevel"].as_str(), up["earnings"]["clawback"].as_str()), (Some("8.00"), Some("-8.00")));
+    assert_eq!(
+        (up["earnings"]["unilevel"].as_str(), up["earnings"]["clawback"].as_str()),
+        (Some("8.00"), Some("-8.00"))
+    );
 
     // Dismissed: gone from the parked list, kept with who and when.
     ledger.apply_order(&order(3, nov + 2)).await.unwrap();
