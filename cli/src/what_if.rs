@@ -78,7 +78,13 @@ fn tables(v: &serde_json::Value) -> String {
         .flatten()
         .zip(cand["ranks_reached"].as_array().into_iter().flatten())
     {
-        let _ = writeln!(o, "{:<24} {:>14} {:>14}", s(&p["rank"]), p["distributors"].to_string(), c["distributors"].to_string());
+        let _ = writeln!(
+            o,
+            "{:<24} {:>14} {:>14}",
+            s(&p["rank"]),
+            p["distributors"].to_string(),
+            c["distributors"].to_string()
+        );
     }
     let _ = writeln!(o, "\n{:<24} {:>14} {:>14} {:>14}", "most changed (payable)", "paid", "candidate", "change");
     for r in v["most_changed"].as_array().into_iter().flatten() {
