@@ -340,3 +340,30 @@ async fn a_what_if_replays_history_under_a_candidate_plan_and_writes_nothing() {
     let (status, _) = c.send("POST", "/api/admin/plans/what-if?from=2026-11&to=2026-11", &c.user, Some(stored)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_signin_configuration_is_public_and_documented() {
+    for login in [
+        None,
+        Some(mlm_app::signin::ManagedLogin {
+            domain: "https://acme.auth.us-east-1.amazoncognito.com".into(),
+            client_id: "abc123".into(),
+        }),
+    ] {
+        let app = mlm_app::signin::signin_router(login.clone());
+        let r = app.oneshot(Request::builder().uri("/signin/config").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = serde_json::from_slice(&axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap()).unwrap();
+        openapi::check("GET", "/signin/config", 200, &body);
+        match login {
+            None => assert_eq!(body, json!({ "managed_login": null })),
+            Some(_) => {
+                let m = &body["managed_login"];
+                assert_eq!(m["authorize"], "https://acme.auth.us-east-1.amazoncognito.com/oauth2/authorize");
+                assert_eq!(m["token"], "https://acme.auth.us-east-1.amazoncognito.com/oauth2/token");
+                assert_eq!(m["logout"], "https://acme.auth.us-east-1.amazoncognito.com/logout");
+                assert_eq!(m["client_id"], "abc123");
+            }
+        }
+    }
+}

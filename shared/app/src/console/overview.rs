@@ -154,3 +154,32 @@ pub fn summarize(entry: &Value, plan: &Plan, emails: &HashMap<String, Option<Str
         "top_earners": top,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_sales_the_payout_ratio_is_null_and_unknown_ranks_come_before_no_rank() {
+        let plan = Plan::from_text(
+            "{id: p, version: 1, currency: USD, period: month, ranks: [{name: Bronze, min_pv: 1}], payout: {min_amount: '0'}}",
+            mlm_engine::Format::Yaml,
+            "",
+        )
+        .unwrap();
+        let entry = json!({ "period": "2026-11",
+            "company": { "sales": "0.00", "commissions": "5.00" },
+            "distributors": [
+                { "id": "B", "active": true, "rank": "Gold", "earnings": { "payable": "5.00" } },
+                { "id": "A", "active": false, "rank": null, "earnings": { "payable": "5.00" } } ] });
+        let o = summarize(&entry, &plan, &HashMap::new()).unwrap();
+        assert_eq!(o["payout_ratio"], Value::Null);
+        assert_eq!(
+            o["by_rank"],
+            json!([{ "rank": "Bronze", "count": 0 }, { "rank": "Gold", "count": 1 }, { "rank": null, "count": 1 }])
+        );
+        // Equal payable: by id.
+        assert_eq!(o["top_earners"][0]["id"], "A");
+        assert_eq!((o["distributors"].as_u64(), o["active"].as_u64()), (Some(2), Some(1)));
+    }
+}
