@@ -850,6 +850,8 @@ async fn close(
     Path(period): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let who = c.admin()?;
+    let plan = s.ledger().plan().await?;
+    Period::parse(plan.period, &period).map_err(|m| ApiError::field(StatusCode::BAD_REQUEST, "period", m))?;
     let closed = s.ledger().close_ended(&period, s.now()).await?;
     let queued = schedule::settle(s.ledger(), s.payouts.as_ref(), s.now()).await?;
     tracing::info!(%period, ?closed, payouts = queued, by = %who.who(), "closed by an admin");
