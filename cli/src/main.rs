@@ -12,6 +12,7 @@ use std::process::ExitCode;
 mod demo;
 mod serve;
 mod store_front;
+mod what_if;
 
 #[derive(Parser)]
 #[command(name = "mlm", version, about = "Commission engine for direct-selling companies on BigCommerce")]
@@ -54,13 +55,18 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
-    /// Close a period of a ledger (and any earlier period not closed yet) with the engine.
+    /// Close a period of a ledger (and any earlier period not closed yet) with the engine. A
+    /// period that has not ended yet is refused.
     ClosePeriod {
         /// `2026-11`, or `2026-W05` for weekly plans.
         period: String,
         #[command(flatten)]
         data: Data,
     },
+    /// Replay the stored periods FROM..TO under a candidate plan and show, beside what was paid,
+    /// what it would have paid (totals by kind, payout ratio, ranks reached, the twenty
+    /// distributors whose pay changes most). Nothing is written.
+    WhatIf(what_if::WhatIfArgs),
     /// Print a closed period's statement (the JSON of `mlm simulate`).
     Statement {
         #[arg(long)]
@@ -99,10 +105,19 @@ enum Command {
         #[arg(long)]
         destination: String,
     },
-    /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked.
+    /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked
+    /// with why. `--book KEY` counts an order that arrived for a closed period in the open one;
+    /// `--dismiss KEY` drops an entry (both recorded with who and when).
     Reprocess {
-        #[arg(long)]
+        /// One entry to retry, e.g. `order#250` or `message#<webhook-id>`.
+        #[arg(long, conflicts_with_all = ["book", "dismiss"])]
         key: Option<String>,
+        /// Book this parked order (placed in a closed period) into the first open period.
+        #[arg(long, conflicts_with = "dismiss")]
+        book: Option<String>,
+        /// Dismiss this parked entry (kept in the ledger's `dismissed` records).
+        #[arg(long)]
+        dismiss: Option<String>,
         #[command(flatten)]
         data: Data,
     },
@@ -185,6 +200,20 @@ impl Data {
             let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
             return Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)));
         }
+        self.open_file()
+    }
+
+    /// [`Data::open`] from within a running runtime (`mlm serve`): a runtime cannot start
+    /// another, so the DynamoDB client is built on the caller's.
+    async fn open_in_runtime(&self) -> Result<AnyLedger> {
+        if self.dynamodb {
+            let store = mlm_store_dynamodb::DynamoStore::from_env(table_name()).await;
+            return Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)));
+        }
+        self.open_file()
+    }
+
+    fn open_file(&self) -> Result<AnyLedger> {
         let path = match &self.data {
             Some(p) => p.clone(),
             None => dirs::data_dir().context("no user data directory; pass --data")?.join("mlm").join("ledger.db"),
@@ -385,9 +414,12 @@ fn set_plan(path: &Path, effective: Option<&str>, data: &Data) -> Result<(), Res
 
 fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
-    let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
-    // The dashboard's final figures; payouts stay with the schedule, which queues them.
     let now = mlm_engine::period::Timestamp(serve::unix_now() * 1_000_000_000);
+    let closed = match block_on(ledger.close_ended(period, now)) {
+        Err(e @ mlm_ledger::LedgerError::NotEnded { .. }) => return Err(Err(anyhow::anyhow!("{e}"))),
+        other => other.map_err(|e| ledger_err("ledger", e))?,
+    };
+    // The dashboard's final figures; payouts stay with the schedule, which queues them.
     block_on(mlm_app::schedule::publish_closed(&ledger, now)).map_err(|e| Err(e.into()))?;
     if closed.is_empty() {
         eprintln!("{period} was already closed");
@@ -424,6 +456,7 @@ fn main() -> ExitCode {
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, data } => close_period(&period, &data),
         Command::Statement { period, data } => statement(&period, &data),
+        Command::WhatIf(args) => what_if::what_if(&args),
         Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Token { distributor, admin, ttl_hours, data } => {
             token(distributor.as_deref(), admin, ttl_hours, &data)
@@ -431,7 +464,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
-        Command::Reprocess { key, data } => store_front::reprocess(key, &data).map_err(Err),
+        Command::Reprocess { key, book, dismiss, data } => match (book, dismiss) {
+            (Some(k), _) => store_front::book(&k, &data).map_err(Err),
+            (None, Some(k)) => store_front::dismiss(&k, &data).map_err(Err),
+            (None, None) => store_front::reprocess(key, &data).map_err(Err),
+        },
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {
             let p = mlm_scenario_gen::Params { distributors, orders, seed, months, refund_percent };
             gen(&p, out.as_deref()).map_err(Err)

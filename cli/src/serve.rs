@@ -22,8 +22,38 @@ pub struct ServeArgs {
     /// Plan file to start from, if the ledger has none yet.
     #[arg(long)]
     pub plan: Option<std::path::PathBuf>,
+    /// Do not run the schedule (the hourly tick that closes ended periods and queues payouts):
+    /// periods are then closed by hand (`mlm close-period`, the admin API), e.g. to replay past
+    /// months in a test environment.
+    #[arg(long)]
+    pub no_schedule: bool,
     #[command(flatten)]
     pub data: Data,
+    /// Also accept RS256 ID tokens of this OpenID Connect issuer (a Cognito user pool, or a
+    /// local stand-in), checked against its `/.well-known/jwks.json`; development tokens still work.
+    #[arg(long, requires = "oidc_client_id")]
+    pub oidc_issuer: Option<String>,
+    /// The app client the ID tokens must be issued to (their `aud`).
+    #[arg(long, requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+    /// The managed login the page signs in through (authorize, token, logout); default the issuer.
+    #[arg(long, requires = "oidc_issuer")]
+    pub signin_domain: Option<String>,
+}
+
+/// The issuer's keys, read once at start-up.
+async fn oidc(issuer: &str, client_id: &str) -> Result<mlm_app::auth::OidcKeys> {
+    let url = format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'));
+    let text = reqwest::Client::new()
+        .get(&url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .with_context(|| format!("--oidc-issuer: cannot read {url}"))?
+        .text()
+        .await?;
+    mlm_app::auth::OidcKeys::from_jwks(issuer, client_id, &text).map_err(|e| anyhow::anyhow!("{url}: {e}"))
 }
 
 pub fn unix_now() -> i64 {
@@ -63,7 +93,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     init_logs();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let ledger = args.data.open()?;
+        let ledger = args.data.open_in_runtime().await?;
         let key = args.data.token_key()?;
         ensure_plan(&ledger, args.plan.as_deref()).await?;
         let secret = std::env::var("BIGCOMMERCE_CLIENT_SECRET")
@@ -78,15 +108,28 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         if queue.backlog() > 0 {
             tracing::info!(backlog = queue.backlog(), "resuming the messages stored by the previous run");
         }
-        let local = Local::start(sync, verifier, Some(Duration::from_secs(3600)), queue);
+        let tick = (!args.no_schedule).then_some(Duration::from_secs(3600));
+        let local = Local::start(sync, verifier, tick, queue);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
         eprintln!("mlm serve: listening on http://{} (dashboard at /, tokens: `mlm token`)", listener.local_addr()?);
+        let router = match (&args.oidc_issuer, &args.oidc_client_id) {
+            (Some(issuer), Some(client_id)) => {
+                let keys = oidc(issuer, client_id).await?;
+                let login = mlm_app::signin::ManagedLogin {
+                    domain: args.signin_domain.clone().unwrap_or_else(|| issuer.clone()).trim_end_matches('/').into(),
+                    client_id: client_id.clone(),
+                };
+                eprintln!("mlm serve: signing in through {} (ID tokens of {issuer})", login.domain);
+                local.router_with(mlm_app::auth::Auth::Oidc { issuer: Box::new(keys), local: key }, Some(login))
+            }
+            _ => local.router(key),
+        };
         // On SIGTERM or SIGINT: stop accepting, finish the requests in hand (bounded), then let
         // the workers finish their messages; anything not done stays stored for the next start.
         let (stopping, stop) = tokio::sync::watch::channel(false);
-        let mut served = tokio::spawn(mlm_app::limits::serve(listener, local.router(key), stop));
+        let mut served = tokio::spawn(mlm_app::limits::serve(listener, router, stop));
         tokio::select! {
             r = &mut served => { r??; }
             _ = shutdown_signal() => {

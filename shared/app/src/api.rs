@@ -53,7 +53,7 @@ pub struct ApiState {
 /// The caller, as the authentication middleware found it (refusals are answered by the routes
 /// that need an identity, so the public routes share the router).
 #[derive(Clone)]
-struct Caller(Result<Identity, Denied>);
+pub(crate) struct Caller(Result<Identity, Denied>);
 
 pub fn api_router(state: ApiState) -> Router {
     let api = Router::new()
@@ -75,8 +75,13 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/api/admin/payouts.csv", get(payouts_csv))
         .route("/api/admin/parked", get(parked))
         .route("/api/admin/parked/reprocess", post(reprocess))
+        .route("/api/admin/parked/book", post(book_parked))
+        .route("/api/admin/parked/dismiss", post(dismiss_parked))
+        .route("/api/admin/unattributed", get(unattributed))
         .route("/api/admin/duplicates", get(duplicates))
         .route("/api/admin/duplicates/{customer}/merge", post(merge))
+        // The admin console's routes, one file per resource.
+        .merge(crate::console::routes())
         .route(
             UNKNOWN_API_ROUTE,
             axum::routing::any(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") }),
@@ -100,10 +105,10 @@ async fn authenticate(State(s): State<ApiState>, mut req: Request, next: Next) -
 }
 
 impl Caller {
-    fn identity(&self) -> Result<&Identity, ApiError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, ApiError> {
         self.0.as_ref().map_err(|e| ApiError::from(e.clone()))
     }
-    fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
+    pub(crate) fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
         let who = self.identity()?;
         who.may_read(id).map_err(|e| {
             tracing::warn!(caller = %who.who(), target = id, "read of another distributor refused");
@@ -111,7 +116,7 @@ impl Caller {
         })?;
         Ok(who)
     }
-    fn admin(&self) -> Result<&Identity, ApiError> {
+    pub(crate) fn admin(&self) -> Result<&Identity, ApiError> {
         let who = self.identity()?;
         who.must_be_admin()?;
         Ok(who)
@@ -133,7 +138,7 @@ struct FieldError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into(), errors: Vec::new() }
     }
     fn invalid(errors: mlm_engine::InputErrors) -> ApiError {
@@ -143,7 +148,7 @@ impl ApiError {
             errors: errors.0.into_iter().map(|e| FieldError { field: e.path, message: e.message }).collect(),
         }
     }
-    fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
         // `error` names the field too, so a client that shows only `error` still says where.
         let message = message.into();
         ApiError {
@@ -183,6 +188,7 @@ impl From<LedgerError> for ApiError {
         match e {
             LedgerError::Invalid(errors) => ApiError::invalid(errors),
             LedgerError::NoPlan => ApiError::new(StatusCode::CONFLICT, "no plan has been set"),
+            e @ LedgerError::NotEnded { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             e => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }
     }
@@ -206,7 +212,7 @@ impl From<TickError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// A published standing document (a stored one that does not parse is the server's fault).
 fn parse_standing(text: String) -> ApiResult<Standing> {
@@ -214,13 +220,13 @@ fn parse_standing(text: String) -> ApiResult<Standing> {
 }
 
 impl ApiState {
-    fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
+    pub(crate) fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
         &self.sync.ledger
     }
-    fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         Timestamp((self.now)() * 1_000_000_000)
     }
-    async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
+    pub(crate) async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
         self.ledger()
             .store
             .distributor(id)
@@ -228,7 +234,7 @@ impl ApiState {
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no distributor {id:?}")))
     }
     /// The standing of `period`, else the latest published.
-    async fn standing(&self, id: &str, period: Option<&str>) -> ApiResult<Option<Standing>> {
+    pub(crate) async fn standing(&self, id: &str, period: Option<&str>) -> ApiResult<Option<Standing>> {
         let store = &self.ledger().store;
         let text = match period {
             Some(p) => store.doc(&standing::collection(id), p).await?,
@@ -237,12 +243,16 @@ impl ApiState {
         text.map(parse_standing).transpose()
     }
     /// Several distributors' standings of one period, in one batched read.
-    async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
+    pub(crate) async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
         let keys: Vec<(String, String)> = ids.iter().map(|id| (standing::collection(id), period.to_string())).collect();
         let texts = self.ledger().store.docs_at(&keys).await?;
         texts.into_iter().map(|t| t.map(parse_standing).transpose()).collect()
     }
-    async fn doc<T: serde::de::DeserializeOwned>(&self, collection: &str, key: &str) -> ApiResult<Option<T>> {
+    pub(crate) async fn doc<T: serde::de::DeserializeOwned>(
+        &self,
+        collection: &str,
+        key: &str,
+    ) -> ApiResult<Option<T>> {
         self.ledger()
             .store
             .doc(collection, key)
@@ -501,7 +511,7 @@ struct DownlineQuery {
     cursor: Option<String>,
 }
 
-fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInclusive<T>) -> ApiResult<T>
+pub(crate) fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInclusive<T>) -> ApiResult<T>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
@@ -519,7 +529,7 @@ where
 }
 
 /// `?period=`, checked against the plan's kind of period.
-async fn period_param(s: &ApiState, p: Option<&str>) -> ApiResult<Option<String>> {
+pub(crate) async fn period_param(s: &ApiState, p: Option<&str>) -> ApiResult<Option<String>> {
     match p {
         None => Ok(None),
         Some(p) => {
@@ -872,15 +882,8 @@ async fn close(
 ) -> ApiResult<Json<Value>> {
     let who = c.admin()?;
     let plan = s.ledger().plan().await?;
-    let target =
-        Period::parse(plan.period, &period).map_err(|m| ApiError::field(StatusCode::BAD_REQUEST, "period", m))?;
-    if target >= Period::of(plan.period, s.now()) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!("{period} has not ended: a period closes once its last day is over"),
-        ));
-    }
-    let closed = s.ledger().close_period(&period).await?;
+    Period::parse(plan.period, &period).map_err(|m| ApiError::field(StatusCode::BAD_REQUEST, "period", m))?;
+    let closed = s.ledger().close_ended(&period, s.now()).await?;
     let queued = schedule::settle(s.ledger(), s.payouts.as_ref(), s.now()).await?;
     tracing::info!(%period, ?closed, payouts = queued, by = %who.who(), "closed by an admin");
     Ok(Json(json!({ "closed": closed, "payouts": queued })))
@@ -950,6 +953,59 @@ async fn reprocess(
     let still = s.ledger().store.parked().await?.len();
     tracing::info!(tried, still_parked = still, by = %who.who(), "parked entries reprocessed");
     Ok(Json(json!({ "reprocessed": tried, "still_parked": still })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParkedKey {
+    key: String,
+}
+
+fn parked_key(body: &[u8]) -> ApiResult<String> {
+    let b: ParkedKey = json_body(body)?;
+    if b.key.is_empty() || b.key.len() > 200 {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "key", "a parked entry's key, 1 to 200 characters"));
+    }
+    Ok(b.key)
+}
+
+async fn book_parked(
+    State(s): State<ApiState>,
+    Extension(c): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let who = c.admin()?;
+    let key = parked_key(&body)?;
+    match s.ledger().book_parked(&key, &who.who(), &s.now().to_rfc3339()).await? {
+        Ok(applied) => {
+            let outcome = match applied {
+                mlm_ledger::Applied::Written { .. } => "written".to_string(),
+                mlm_ledger::Applied::Unchanged => "unchanged".to_string(),
+                mlm_ledger::Applied::Parked(r) => format!("parked: {r}"),
+                mlm_ledger::Applied::Stale(r) => format!("stale: {r}"),
+            };
+            Ok(Json(json!({ "key": key, "outcome": outcome })))
+        }
+        Err(m) => Err(ApiError::new(StatusCode::NOT_FOUND, m)),
+    }
+}
+
+async fn dismiss_parked(
+    State(s): State<ApiState>,
+    Extension(c): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let who = c.admin()?;
+    let key = parked_key(&body)?;
+    match s.ledger().dismiss_parked(&key, &who.who(), &s.now().to_rfc3339()).await? {
+        Ok(d) => Ok(Json(serde_json::to_value(d).expect("dismissals serialize"))),
+        Err(m) => Err(ApiError::new(StatusCode::NOT_FOUND, m)),
+    }
+}
+
+async fn unattributed(State(s): State<ApiState>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
+    c.admin()?;
+    Ok(Json(json!({ "unattributed": s.sync.unattributed().await? })))
 }
 
 async fn duplicates(State(s): State<ApiState>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {

@@ -9,11 +9,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod http;
 pub mod limits;
 pub mod local;
 pub mod schedule;
+pub mod signin;
 pub mod standing;
+pub mod whatif;
 pub mod worker;
 
 use mlm_ledger::port::Store;
