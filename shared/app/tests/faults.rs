@@ -137,6 +137,9 @@ impl Store for FaultyStore {
     async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
         self.inner.close_progress(period, of).await
     }
+    async fn mark_closing(&self, period: &str) -> StoreResult<()> {
+        self.fault("mark_closing", self.inner.mark_closing(period)).await
+    }
     async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
         self.fault("mark_closed", self.inner.mark_closed(period, statement)).await
     }
