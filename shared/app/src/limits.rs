@@ -111,7 +111,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// The policy: everything from this origin only, and of inline scripts only the page's own (by
-/// their SHA-256, computed from the page at start-up, so an injected script never runs).
+/// their SHA-256, computed from the page at start-up, so an injected script never runs). The
+/// page may also call the sign-in provider's token endpoint: any https origin (Cognito), or a
+/// loopback one (the local OpenID Connect stand-in).
 static CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
     use base64::Engine as _;
     use sha2::Digest as _;
@@ -126,7 +128,7 @@ static CSP: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
     }
     let policy = format!(
         "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-         connect-src 'self' https:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+         connect-src 'self' https: http://127.0.0.1:* http://localhost:*; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
     );
     HeaderValue::from_str(&policy).expect("ASCII")
 });
