@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod reconcile;
 mod serve;
 mod store_front;
 
@@ -99,6 +100,11 @@ enum Command {
         #[arg(long)]
         destination: String,
     },
+    /// Reconcile the ledger with the store: every order modified since the last reconcile (or
+    /// `--since`, the go-live back-fill) goes through the path its webhook takes, and every hook
+    /// the engine needs is checked, re-enabled or created. Resumable and idempotent; exits 1 if a
+    /// hook could not be fixed.
+    Reconcile(reconcile::ReconcileArgs),
     /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked.
     Reprocess {
         #[arg(long)]
@@ -411,6 +417,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
+        Command::Reconcile(args) => reconcile::reconcile(args).map_err(Err),
         Command::Reprocess { key, data } => store_front::reprocess(key, &data).map_err(Err),
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {
             let p = mlm_scenario_gen::Params { distributors, orders, seed, months, refund_percent };

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod commerce;
 pub mod orders;
+pub mod reconcile;
 pub mod snapshot;
 
 use commerce::Commerce;
