@@ -59,6 +59,10 @@ enum Command {
     ClosePeriod {
         /// `2026-11`, or `2026-W05` for weekly plans.
         period: String,
+        /// Rehearsal clock (RFC 3339; default `MLM_NOW`, else the machine's): "now" for the
+        /// close, so a staging ledger can play a month and its close ahead of time.
+        #[arg(long)]
+        now: Option<String>,
         #[command(flatten)]
         data: Data,
     },
@@ -369,11 +373,15 @@ fn set_plan(path: &Path, effective: Option<&str>, data: &Data) -> Result<(), Res
     Ok(())
 }
 
-fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+fn close_period(period: &str, now: Option<&str>, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let clock = mlm_app::clock::Clock::from_env(now).map_err(|e| Err(anyhow::anyhow!(e)))?;
+    if clock.is_fixed() {
+        eprintln!("rehearsal clock: now is {}", clock.now().to_rfc3339());
+    }
+    let now = clock.now();
     let ledger = data.open().map_err(Err)?;
     let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
     // The dashboard's final figures; payouts stay with the schedule, which queues them.
-    let now = mlm_engine::period::Timestamp(serve::unix_now() * 1_000_000_000);
     block_on(mlm_app::schedule::publish_closed(&ledger, now)).map_err(|e| Err(e.into()))?;
     if closed.is_empty() {
         eprintln!("{period} was already closed");
@@ -408,7 +416,7 @@ fn main() -> ExitCode {
         Command::Load { scenario, data } => load_into(&scenario, &data),
         Command::Import { csv, data } => import(&csv, &data),
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
-        Command::ClosePeriod { period, data } => close_period(&period, &data),
+        Command::ClosePeriod { period, now, data } => close_period(&period, now.as_deref(), &data),
         Command::Statement { period, data } => statement(&period, &data),
         Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Token { distributor, admin, ttl_hours, data } => {

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Plan file to start from, if the ledger has none yet.
     #[arg(long)]
     pub plan: Option<std::path::PathBuf>,
+    /// Rehearsal clock for the tick (RFC 3339; default `MLM_NOW`, else the machine's): play a
+    /// month's close in staging before go-live. Webhook signatures keep the real clock.
+    #[arg(long)]
+    pub now: Option<String>,
     #[command(flatten)]
     pub data: Data,
 }
@@ -72,7 +76,11 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
         let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client_from_env()?));
         let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
-        let local = Local::start(sync, verifier, Some(Duration::from_secs(3600)));
+        let clock = mlm_app::clock::Clock::from_env(args.now.as_deref()).map_err(anyhow::Error::msg)?;
+        if clock.is_fixed() {
+            eprintln!("mlm serve: rehearsal clock, the tick's now is {}", clock.now().to_rfc3339());
+        }
+        let local = Local::start_with_clock(sync, verifier, Some(Duration::from_secs(3600)), clock);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;

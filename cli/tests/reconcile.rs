@@ -94,3 +94,83 @@ async fn reconcile_back_fills_then_resumes_and_reports_hooks() {
     let out = mlm(&["reconcile", "--destination", dest, "--data", data]);
     assert!(text(&out.stdout).contains("webhooks: 14 active"), "{}", text(&out.stdout));
 }
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Staging rehearsal: `mlm serve --now` on December 1st closes November at its first tick,
+/// after reconciling an order whose webhook never came; a bad clock is refused at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_a_rehearsal_clock_reconciles_then_closes_the_month() {
+    use mlm_ledger::port::Store;
+    let bc = StandIn::start("s1", "t1").await.unwrap();
+    let usd = Currencies::single("USD");
+    bc.with(|r| {
+        r.customer_attributes = vec![doc::customer_attribute(1, "mlm_distributor_id")];
+        r.customers.insert(1, doc::customer(1, "d2@example.com", "Dee", &[(1, "D2")]));
+        r.products.insert(9, doc::product(9, "Vita", "VITA", "100.00", &[(90, "VITA")]));
+        r.variant_metafields.insert((9, 90), vec![doc::metafield(1, "variant", 90, "mlm", "bv", "50")]);
+    });
+    let db = tmp("rehearsal.db");
+    let data = db.to_str().unwrap();
+    let plan = tmp("rehearsal-plan.yaml");
+    std::fs::write(&plan, "{id: p, version: 1, currency: USD, period: month, unilevel: {rates: ['0.1']}}").unwrap();
+    let csv = tmp("rehearsal.csv");
+    std::fs::write(&csv, "id,sponsor_id,email,joined_at\nD1,,d1@example.com,2026-10-01T00:00:00Z\nD2,D1,d2@example.com,2026-10-02T00:00:00Z\n")
+        .unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mlm"));
+        c.args(args)
+            .env("BIGCOMMERCE_API_BASE", bc.base_url())
+            .env("BIGCOMMERCE_STORE_HASH", "s1")
+            .env("BIGCOMMERCE_ACCESS_TOKEN", "t1")
+            .env("BIGCOMMERCE_CLIENT_SECRET", "rehearsal-secret")
+            .env_remove("MLM_NOW");
+        c
+    };
+    let run = |args: &[&str]| tokio::task::block_in_place(|| cmd(args).output().unwrap());
+    for args in [
+        vec!["set-plan", plan.to_str().unwrap()],
+        vec!["import", csv.to_str().unwrap()],
+        vec!["catalog", "sync"],
+        vec!["reconcile", "--since", "2026-11-01T00:00:00Z"],
+    ] {
+        let out = run(&[args.clone(), vec!["--data", data]].concat());
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{args:?}: {}", text(&out.stderr));
+    }
+    // An order placed in November whose webhook is lost.
+    bc.with(|r| {
+        r.orders.insert(700, doc::order(700, 1, 11, "Fri, 20 Nov 2026 10:00:00 +0000", &usd, ""));
+        r.order_products.insert(700, vec![doc::order_product(7000, 700, 9, 90, "VITA", 1, "100.00", "")]);
+    });
+
+    let out = run(&["serve", "--now", "tomorrow", "--data", data]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--now: \"tomorrow\" is not an RFC 3339 timestamp"), "{}", text(&out.stderr));
+    let out = tokio::task::block_in_place(|| {
+        cmd(&["close-period", "2026-11", "--data", data]).env("MLM_NOW", "12/01").output().unwrap()
+    });
+    assert!(text(&out.stderr).contains("MLM_NOW: "), "{}", text(&out.stderr));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let args = ["serve", "--listen", &listen, "--now", "2026-12-01T06:05:00Z", "--data", data];
+    let _server = Killed(cmd(&args).stderr(std::process::Stdio::null()).spawn().unwrap());
+    let ledger = mlm_store_sqlite::SqliteStore::open(&db).unwrap();
+    let start = std::time::Instant::now();
+    while ledger.closed_periods().await.unwrap().is_empty() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "November was not closed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ledger.closed_periods().await.unwrap(), ["2026-11"]);
+    assert!(ledger.order(700).await.unwrap().is_some(), "the lost order was reconciled before the close");
+    let lines = ledger.lines("2026-11", "D1").await.unwrap();
+    // 10% of BV 50.
+    assert_eq!(lines.iter().map(|l| l.amount.normalize().to_string()).collect::<Vec<_>>(), ["5"]);
+}

@@ -47,11 +47,13 @@ pub struct Options {
     pub page_size: u32,
     /// Pages read in one run at most; the next run continues from the watermark.
     pub max_pages: u32,
+    /// No page is started after this (a Lambda's remaining time); the next run continues.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { since: None, destination: None, page_size: 250, max_pages: 10_000 }
+        Options { since: None, destination: None, page_size: 250, max_pages: 10_000, deadline: None }
     }
 }
 
@@ -80,7 +82,7 @@ pub struct Report {
     /// Orders parked, with the reason (like a webhook's: reprocessed when fixed).
     pub parked: Vec<(i64, String)>,
     pub skipped: usize,
-    /// The run stopped at `max_pages`; the next one continues.
+    /// The run stopped at `max_pages` or its deadline; the next one continues.
     pub more: bool,
     pub hooks: HookCheck,
 }
@@ -154,6 +156,9 @@ impl<S: Store, C: Commerce> Sync<S, C> {
         let mut seen: HashMap<i64, i64> = HashMap::new();
         let mut page = 1;
         for _ in 0..opts.max_pages.max(1) {
+            if opts.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                break;
+            }
             let from = Timestamp(since.saturating_sub(OVERLAP_NANOS)).to_rfc3339();
             let orders = self.commerce.orders_modified_since(&from, page, limit).await?;
             let mut top = since;
@@ -200,7 +205,7 @@ impl<S: Store, C: Commerce> Sync<S, C> {
             }
         }
         report.more = true;
-        tracing::warn!(pages = opts.max_pages, watermark = %report.watermark, "reconcile stopped at its page limit; the next run continues");
+        tracing::warn!(watermark = %report.watermark, "reconcile stopped at its page or time limit; the next run continues");
         Ok(report)
     }
 
