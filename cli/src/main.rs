@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod migrate;
 mod reconcile;
 mod serve;
 mod store_front;
@@ -39,9 +40,12 @@ enum Command {
         data: Data,
     },
     /// Import distributors from CSV (`id,sponsor_id,email,joined_at` and optionally
-    /// `bigcommerce_customer_id,binary_parent,binary_leg`), in enrollment order. The whole file is
-    /// checked first and every problem reported with its line; then it is written in batches.
+    /// `bigcommerce_customer_id,binary_parent,binary_leg`), in enrollment order, or retail
+    /// customers (`id,email,referrer,bigcommerce_customer_id`). The whole file is checked first
+    /// and every problem reported with its line; then it is written in batches. Re-importing
+    /// skips rows already there identically and refuses rows that would change them.
     Import {
+        /// The CSV file; its header says which kind it is.
         csv: PathBuf,
         #[command(flatten)]
         data: Data,
@@ -252,6 +256,9 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
         .with_context(|| format!("cannot read {file}"))
         .map_err(Err)?;
     let headers = reader.headers().map_err(|e| Err(e.into()))?.clone();
+    if headers.iter().any(|h| h == "referrer") && !headers.iter().any(|h| h == "sponsor_id") {
+        return migrate::import_customers(path, data);
+    }
     let col = |name: &str| headers.iter().position(|h| h == name);
     let mut errors = Vec::new();
     let (id, sponsor, email, joined) = (col("id"), col("sponsor_id"), col("email"), col("joined_at"));
@@ -327,6 +334,12 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
         }
     }
     let ledger = data.open().map_err(Err)?;
+    migrate::need_plan(&ledger).map_err(Err)?;
+    let skipped = if header_ok {
+        migrate::skip_enrolled(&ledger, &mut records, &mut lines, &mut errors).map_err(Err)?
+    } else {
+        0
+    };
     if header_ok {
         if let Err(e) = block_on(ledger.check_enrollment(&records)) {
             match e {
@@ -360,7 +373,7 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    eprintln!("imported {} distributors", checked.len());
+    eprintln!("imported {} distributors ({skipped} already enrolled, skipped)", checked.len());
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod commerce;
+pub mod migrate;
 pub mod orders;
 pub mod reconcile;
 pub mod snapshot;
