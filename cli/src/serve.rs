@@ -26,6 +26,11 @@ pub struct ServeArgs {
     /// month's close in staging before go-live. Webhook signatures keep the real clock.
     #[arg(long)]
     pub now: Option<String>,
+    /// Do not run the schedule (the hourly tick that closes ended periods and queues payouts):
+    /// periods are then closed by hand (`mlm close-period`, the admin API), e.g. to replay past
+    /// months in a test environment.
+    #[arg(long)]
+    pub no_schedule: bool,
     #[command(flatten)]
     pub data: Data,
 }
@@ -67,7 +72,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     init_logs();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let ledger = args.data.open()?;
+        let ledger = args.data.open_in_runtime().await?;
         let key = args.data.token_key()?;
         ensure_plan(&ledger, args.plan.as_deref()).await?;
         let secret = std::env::var("BIGCOMMERCE_CLIENT_SECRET")
@@ -80,7 +85,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         if clock.is_fixed() {
             eprintln!("mlm serve: rehearsal clock, the tick's now is {}", clock.now().to_rfc3339());
         }
-        let local = Local::start_with_clock(sync, verifier, Some(Duration::from_secs(3600)), clock);
+        let tick = (!args.no_schedule).then_some(Duration::from_secs(3600));
+        let local = Local::start_with_clock(sync, verifier, tick, clock);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;

@@ -31,7 +31,11 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     let (a, b) = (fresh().await, fresh().await);
     a_close_in_slices_equals_one_close(a, b).await;
     replay_equals_simulate(fresh().await, 7, 60, 400).await;
+    lifecycle::lived_months_equal_simulate(fresh().await, 11, 60, 400).await;
+    lifecycle::closed_periods_park_new_orders(fresh().await).await;
 }
+
+pub mod lifecycle;
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
@@ -95,6 +99,7 @@ fn line(earner: &str, order: i64, level: u16, amount: &str) -> StoredLine {
         status: "payable".into(),
         plan: "conformance@3".into(),
         fin: false,
+        seq: 0,
     }
 }
 
@@ -110,6 +115,7 @@ fn order(id: i64, version: u64, lines: Vec<StoredLine>) -> StoredOrder {
             lines: vec![SnapshotLine { sku: "K".into(), quantity: version as u32, unit_price: dec("10") }],
             refunds: vec![],
             status: OrderStatus::Paid,
+            modified_at: None,
         },
         version,
         period: "2026-11".into(),
@@ -118,6 +124,8 @@ fn order(id: i64, version: u64, lines: Vec<StoredLine>) -> StoredOrder {
         value: Volumes { net: dec("10"), bv: dec("10"), pv: dec("10") },
         lines,
         mappings: vec![Mapping { sku: "K".into(), bv: Some(dec("10")), bv_rate: None, pv: Some(dec("10")) }],
+        late: vec![],
+        booked: None,
     }
 }
 
@@ -266,7 +274,7 @@ pub async fn documents_and_retired_mappings<S: Store>(s: S) {
 }
 
 /// The statement `mlm simulate` prints for one period, as JSON.
-fn simulated(sc: Scenario) -> Vec<(String, serde_json::Value)> {
+pub(crate) fn simulated(sc: Scenario) -> Vec<(String, serde_json::Value)> {
     let run = Run::prepare(sc).expect("generated scenarios are valid");
     let ex = run.explain();
     let mut out = Vec::new();
@@ -315,7 +323,7 @@ pub async fn replay_equals_simulate<S: Store>(s: S, seed_: u64, n: usize, orders
         match ledger.apply_order(&truth).await.unwrap() {
             Applied::Written { .. } => written += 1,
             Applied::Unchanged => unchanged += 1,
-            Applied::Parked(why) => panic!("order {} parked: {why}", truth.id),
+            Applied::Parked(why) | Applied::Stale(why) => panic!("order {} not taken: {why}", truth.id),
         }
     }
     assert!(written >= full.len() && unchanged > 0, "written {written}, unchanged {unchanged}");
@@ -552,6 +560,7 @@ pub async fn the_mapping_that_paid_an_order_stays_with_it<S: Store>(s: S) {
         lines: vec![SnapshotLine { sku: "K".into(), quantity: 2, unit_price: dec("50") }],
         refunds: vec![],
         status: OrderStatus::Paid,
+        modified_at: None,
     };
     ledger.apply_order(&first).await.unwrap();
     ledger.set_mapping(&mapping("100")).await.unwrap();
@@ -602,6 +611,7 @@ pub async fn plan_versions_take_effect_from_their_period<S: Store>(s: S) {
         lines: vec![SnapshotLine { sku: "K".into(), quantity: 1, unit_price: dec("100") }],
         refunds: vec![],
         status: OrderStatus::Paid,
+        modified_at: None,
     };
     ledger.apply_order(&order(1, nov + day)).await.unwrap();
     // Tree-shaping changes and changes without a period are refused, naming the key.

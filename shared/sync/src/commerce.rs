@@ -61,7 +61,14 @@ pub trait Commerce: Send + Sync {
     ) -> Result<(), ApiError>;
     /// One page of the orders modified at or after `since` (ISO-8601), oldest modification
     /// first (`GET /v2/orders?min_date_modified=…&sort=date_modified:asc`); empty past the end.
-    async fn orders_modified_since(&self, since: &str, page: u32, limit: u32) -> Result<Vec<Order>, ApiError>;
+    /// The default (for test doubles that never list) says it cannot.
+    async fn orders_modified_since(&self, since: &str, page: u32, limit: u32) -> Result<Vec<Order>, ApiError> {
+        let _ = (page, limit);
+        Err(ApiError::Transport {
+            call: format!("GET v2/orders?min_date_modified={since}"),
+            message: "this store front does not list orders".into(),
+        })
+    }
     async fn hooks(&self) -> Result<Vec<Webhook>, ApiError>;
     async fn create_hook(&self, h: &WebhookCreate) -> Result<Webhook, ApiError>;
     async fn update_hook(&self, id: i64, h: &WebhookUpdate) -> Result<Webhook, ApiError>;
