@@ -13,6 +13,7 @@ mod demo;
 mod migrate;
 mod reconcile;
 mod serve;
+mod statement_view;
 mod store_front;
 
 #[derive(Parser)]
@@ -73,8 +74,16 @@ enum Command {
     },
     /// Print a closed period's statement (the JSON of `mlm simulate`).
     Statement {
+        /// The closed period (`2026-11`, or `2026-W05` for weekly plans).
         #[arg(long)]
         period: String,
+        /// Only this distributor's entry.
+        #[arg(long)]
+        distributor: Option<String>,
+        /// `json` (the statement as `mlm simulate` prints it), or one row per distributor as an
+        /// aligned `table` or `csv`.
+        #[arg(long, value_enum, default_value = "json")]
+        format: statement_view::Format,
         #[command(flatten)]
         data: Data,
     },
@@ -228,6 +237,14 @@ fn token(
 ) -> Result<(), Result<Invalid, anyhow::Error>> {
     if ttl_hours <= 0 {
         return Err(Err(anyhow::anyhow!("--ttl-hours must be positive")));
+    }
+    if let Some(id) = distributor {
+        let ledger = data.open().map_err(Err)?;
+        if block_on(ledger.store.distributor(id)).map_err(|e| Err(e.into()))?.is_none() {
+            return Err(Err(anyhow::anyhow!(
+                "--distributor {id}: no such distributor in this ledger (enroll it with `mlm import`, same --data/--dynamodb)"
+            )));
+        }
     }
     let key = data.token_key().map_err(Err)?;
     let claims = mlm_app::auth::dev_claims(distributor, admin, serve::unix_now(), ttl_hours * 3600);
@@ -432,11 +449,16 @@ fn close_period(period: &str, now: Option<&str>, data: &Data) -> Result<(), Resu
     Ok(())
 }
 
-fn statement(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+fn statement(
+    period: &str,
+    distributor: Option<&str>,
+    format: statement_view::Format,
+    data: &Data,
+) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
     match block_on(ledger.statement(period)).map_err(|e| ledger_err("ledger", e))? {
         Some(json) => {
-            print!("{json}");
+            print!("{}", statement_view::render(&json, period, distributor, format).map_err(Err)?);
             Ok(())
         }
         None => Err(Err(anyhow::anyhow!("period {period} is not closed; run `mlm close-period {period}` first"))),
@@ -458,7 +480,9 @@ fn main() -> ExitCode {
         Command::Import { csv, data } => import(&csv, &data),
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
         Command::ClosePeriod { period, now, data } => close_period(&period, now.as_deref(), &data),
-        Command::Statement { period, data } => statement(&period, &data),
+        Command::Statement { period, distributor, format, data } => {
+            statement(&period, distributor.as_deref(), format, &data)
+        }
         Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Token { distributor, admin, ttl_hours, data } => {
             token(distributor.as_deref(), admin, ttl_hours, &data)

@@ -129,4 +129,29 @@ async fn distributors_and_customers_import_idempotently_and_link_accounts() {
     let ledger = mlm_store_sqlite::SqliteStore::open(&db).unwrap();
     let o = ledger.order(900).await.unwrap().unwrap();
     assert_eq!((o.snapshot.buyer.as_deref(), o.credited.as_deref()), (Some("C1"), Some("D2")));
+    drop(ledger);
+
+    // One distributor's statement, in each format; tokens only for enrolled ids.
+    let out = mlm(&["close-period", "2026-11", "--now", "2026-12-01T06:00:00Z"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = mlm(&["statement", "--period", "2026-11", "--distributor", "D2", "--format", "csv"]);
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "id,rank,pv,gv,retail,unilevel,binary,matrix,clawback,held,balance_in,payout,balance_out");
+    // Retail 20% of C1's 100.00.
+    assert!(lines[1].starts_with("D2,,") && lines[1].contains(",20.00,"), "{csv}");
+    assert_eq!(lines.len(), 2);
+    let out = mlm(&["statement", "--period", "2026-11", "--format", "table"]);
+    let table = text(&out.stdout);
+    assert!(table.starts_with("2026-11 (p@1, USD)\nid "), "{table}");
+    assert_eq!(table.lines().count(), 2 + 3, "{table}");
+    let out = mlm(&["statement", "--period", "2026-11", "--distributor", "D2"]);
+    let d2: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d2["earnings"]["retail"], "20.00");
+    let out = mlm(&["statement", "--period", "2026-11", "--distributor", "NOBODY"]);
+    assert!(text(&out.stderr).contains("--distributor NOBODY: not in 2026-11's statement"), "{}", text(&out.stderr));
+    let out = mlm(&["token", "--distributor", "NOBODY"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no such distributor in this ledger"), "{}", text(&out.stderr));
+    assert!(mlm(&["token", "--distributor", "D2"]).status.success());
 }
