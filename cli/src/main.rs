@@ -267,7 +267,21 @@ fn load_into(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Err
     let scenario = load(path).map_err(Err)?.map_err(Ok)?;
     let ledger = data.open().map_err(Err)?;
     let file = path.display().to_string();
-    let applied = block_on(ledger.load_scenario(&scenario)).map_err(|e| ledger_err(&file, e))?;
+    // What `Ledger::load_scenario` does, order by order, with a progress bar on a terminal.
+    block_on(ledger.seed(&scenario)).map_err(|e| ledger_err(&file, e))?;
+    let snaps = mlm_ledger::service::snapshots(&scenario);
+    let bar = ProgressBar::new(snaps.len() as u64)
+        .with_style(ProgressStyle::with_template("loading orders {pos}/{len} {bar:30} {elapsed}").expect("template"));
+    let applied = block_on(async {
+        let mut applied = Vec::with_capacity(snaps.len());
+        for snap in &snaps {
+            applied.push(ledger.apply_order(snap).await?);
+            bar.inc(1);
+        }
+        Ok::<_, mlm_ledger::LedgerError>(applied)
+    })
+    .map_err(|e| ledger_err(&file, e))?;
+    bar.finish_and_clear();
     let parked = applied.iter().filter(|a| matches!(a, mlm_ledger::Applied::Parked(_))).count();
     eprintln!("loaded {} distributors and {} orders ({parked} parked)", scenario.distributors.len(), applied.len());
     Ok(())
