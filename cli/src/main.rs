@@ -13,6 +13,7 @@ mod demo;
 mod migrate;
 mod reconcile;
 mod serve;
+mod setup_store;
 mod statement_view;
 mod store_front;
 
@@ -123,6 +124,10 @@ enum Command {
     /// the engine needs is checked, re-enabled or created. Resumable and idempotent; exits 1 if a
     /// hook could not be fixed.
     Reconcile(reconcile::ReconcileArgs),
+    /// Make the store ready: creates the customer attributes mlm_distributor_id and mlm_referrer,
+    /// registers the webhooks (with --destination), lists variants without volumes, and prints
+    /// what is left to do. Running it again changes nothing.
+    SetupStore(setup_store::SetupArgs),
     /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked
     /// with why. `--book KEY` counts an order that arrived for a closed period in the open one;
     /// `--dismiss KEY` drops an entry (both recorded with who and when).
@@ -505,6 +510,7 @@ fn main() -> ExitCode {
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
         Command::Reconcile(args) => reconcile::reconcile(args).map_err(Err),
+        Command::SetupStore(args) => setup_store::setup(args).map_err(Err),
         Command::Reprocess { key, book, dismiss, data } => match (book, dismiss) {
             (Some(k), _) => store_front::book(&k, &data).map_err(Err),
             (None, Some(k)) => store_front::dismiss(&k, &data).map_err(Err),

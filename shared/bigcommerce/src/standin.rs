@@ -102,7 +102,7 @@ impl StandIn {
                 put(update_variant_metafield),
             )
             .route("/stores/{hash}/v3/customers", get(customers))
-            .route("/stores/{hash}/v3/customers/attributes", get(customer_attributes))
+            .route("/stores/{hash}/v3/customers/attributes", get(customer_attributes).post(create_customer_attributes))
             .route("/stores/{hash}/v3/hooks", get(hooks).post(create_hook))
             .route("/stores/{hash}/v3/hooks/{id}", put(update_hook))
             .fallback(not_found)
@@ -456,6 +456,33 @@ async fn customer_attributes(AxState(s): AxState<Shared>, Query(q): Q) -> Respon
 }
 
 /// `GET /v3/hooks`, with the documented `is_active` and `scope` filters.
+/// `POST /v3/customers/attributes`: an array of `{name, type}` (at most 50 per store, names
+/// unique), answered with the created attributes.
+async fn create_customer_attributes(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&body) else {
+        return problem(StatusCode::BAD_REQUEST, "the body must be an array of attributes");
+    };
+    let mut r = s.res.lock().expect("state");
+    let mut created = Vec::new();
+    for a in &items {
+        let (Some(name), Some(kind)) = (a["name"].as_str(), a["type"].as_str()) else {
+            return problem(StatusCode::UNPROCESSABLE_ENTITY, "name and type are required");
+        };
+        if r.customer_attributes.iter().any(|x| x["name"] == name) {
+            return problem(StatusCode::UNPROCESSABLE_ENTITY, &format!("attribute {name:?} already exists"));
+        }
+        if r.customer_attributes.len() >= 50 {
+            return problem(StatusCode::UNPROCESSABLE_ENTITY, "a store cannot have more than 50 customer attributes");
+        }
+        let id = r.id();
+        let mut doc = crate::documented::customer_attribute(id, name);
+        doc["type"] = json!(kind);
+        r.customer_attributes.push(doc.clone());
+        created.push(doc);
+    }
+    Json(json!({ "data": created, "meta": {} })).into_response()
+}
+
 async fn hooks(AxState(s): AxState<Shared>, Query(q): Q) -> Response {
     let active = q.get("is_active").map(|a| a == "true");
     let items = s
