@@ -4,6 +4,7 @@
 # Debian's /usr/bin/chromium) against the page at `/` with `mlm token`'s tokens. Installs
 # Chromium (apt) and playwright-core (npm, pinned in scripts/browser/package-lock.json) if absent.
 # Screenshots: target/browser/dashboard-phone.png, dashboard-desktop.png (and failure.png).
+# Then the storefront attribution script (scripts/browser/storefront-test.mjs) on a local page.
 # Usage: scripts/browser-test.sh   (part of scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,3 +69,6 @@ MLM_URL=$url \
     tail -n 40 "$tmp/serve.log" >&2
     exit 1
   }
+
+# The replicated-site attribution script on a local storefront page (storefront/mlm-attribution.js).
+node scripts/browser/storefront-test.mjs
