@@ -16,6 +16,7 @@ mod serve;
 mod setup_store;
 mod statement_view;
 mod store_front;
+mod what_if;
 
 #[derive(Parser)]
 #[command(name = "mlm", version, about = "Commission engine for direct-selling companies on BigCommerce")]
@@ -73,6 +74,10 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
+    /// Replay the stored periods FROM..TO under a candidate plan and show, beside what was paid,
+    /// what it would have paid (totals by kind, payout ratio, ranks reached, the twenty
+    /// distributors whose pay changes most). Nothing is written.
+    WhatIf(what_if::WhatIfArgs),
     /// Print a closed period's statement (the JSON of `mlm simulate`).
     Statement {
         /// The closed period (`2026-11`, or `2026-W05` for weekly plans).
@@ -502,6 +507,7 @@ fn main() -> ExitCode {
         Command::Statement { period, distributor, format, data } => {
             statement(&period, distributor.as_deref(), format, &data)
         }
+        Command::WhatIf(args) => what_if::what_if(&args),
         Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Token { distributor, admin, ttl_hours, data } => {
             token(distributor.as_deref(), admin, ttl_hours, &data)

@@ -88,7 +88,9 @@ pub fn setup(args: SetupArgs) -> Result<()> {
         anyhow::Ok(())
     })?;
     todo.push("set each distributor's account attribute mlm_distributor_id (or import distributors with bigcommerce_customer_id)".into());
-    todo.push("replicated sites: install storefront/mlm-attribution.js with Script Manager (docs/storefront.md)".into());
+    todo.push(
+        "replicated sites: install storefront/mlm-attribution.js with Script Manager (docs/storefront.md)".into(),
+    );
     todo.push("bring in the history: `mlm reconcile --since <start>` (docs/migration.md)".into());
     println!("left to do:");
     for t in todo {

@@ -97,6 +97,12 @@ impl Local {
     /// Every route API Gateway serves, on this host: the dashboard's API authenticates with
     /// `key` (development tokens, `mlm token`) and keeps payouts in the ledger.
     pub fn router(&self, key: LocalKey) -> Router {
+        self.router_with(Auth::Local(key), None)
+    }
+
+    /// The same with another authentication (`mlm serve --oidc-issuer`: RS256 ID tokens of a
+    /// managed login too) and the managed login the page signs in through.
+    pub fn router_with(&self, auth: Auth, login: Option<crate::signin::ManagedLogin>) -> Router {
         let intake = IntakeState {
             verifier: self.verifier.clone(),
             queue: self.queue.clone() as Arc<dyn WorkQueue>,
@@ -104,11 +110,14 @@ impl Local {
         };
         let api = ApiState {
             sync: self.sync.clone(),
-            auth: Arc::new(Auth::Local(key)),
+            auth: Arc::new(auth),
             payouts: Arc::new(LedgerPayouts(self.sync.ledger.store.clone())),
             now: self.now.clone(),
         };
-        intake_router(intake).merge(attribution_router(self.sync.clone())).merge(api_router(api))
+        intake_router(intake)
+            .merge(attribution_router(self.sync.clone()))
+            .merge(api_router(api))
+            .merge(crate::signin::signin_router(login))
     }
 
     /// Waits until every message delivered so far has been processed.

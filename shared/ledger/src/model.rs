@@ -219,6 +219,9 @@ pub struct OrderWrite {
     pub aggregates: Vec<AggregateDelta>,
     /// A parked entry this write resolves (removed in the same transaction).
     pub unpark: Option<String>,
+    /// The periods this write changes: none may be closing or closed when it commits (a close
+    /// that has started reads the orders once; a write after that would be lost to it).
+    pub periods: Vec<String>,
 }
 
 /// A plan version: its file text and the period it takes effect from (`None`: from the start).
@@ -244,6 +247,7 @@ pub struct OrderContext {
     pub stored: Option<StoredOrder>,
     /// Every plan version, in the order they were set.
     pub plans: Vec<PlanVersion>,
+    /// Closed periods, and those whose close has started ([`crate::port::Store::mark_closing`]).
     pub closed: Vec<String>,
     /// The parties that are distributors.
     pub distributors: Vec<DistributorRecord>,

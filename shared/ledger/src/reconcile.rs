@@ -86,6 +86,17 @@ impl<S: Store> Ledger<S> {
                 put_lines.iter().chain(&remove_lines).all(|l| !ctx.closed.contains(&l.period)),
                 "a closed period's lines never change"
             );
+            // The periods the write changes (a new order its own period even with nothing
+            // to pay (a pending order), so it cannot slip into a period whose close has begun.
+            let mut periods: Vec<String> = put_lines
+                .iter()
+                .chain(&remove_lines)
+                .map(|l| l.period.clone())
+                .chain(aggregates.iter().map(|a| a.period.clone()))
+                .chain(stored.is_none().then(|| order.period.clone()))
+                .collect();
+            periods.sort();
+            periods.dedup();
             let version = stored.as_ref().map_or(1, |s| s.version + 1);
             let lines = order.lines.len();
             let write = OrderWrite {
@@ -96,6 +107,7 @@ impl<S: Store> Ledger<S> {
                 aggregates,
                 // Whatever parked this order before is resolved by this write.
                 unpark: ctx.parked.then(|| order_park_key(snap.id)),
+                periods,
             };
             match self.store.write_order(&write).await {
                 Ok(()) => return Ok(Applied::Written { version, lines }),

@@ -364,6 +364,7 @@ impl<S: Store> Ledger<S> {
     /// the final statement once, its lines replace the provisional ones slice by slice, and the
     /// period is marked closed last. Returns the periods closed.
     pub async fn close_period(&self, period: &str) -> Result<Vec<String>, LedgerError> {
+        self.mark_closing_until(period).await?;
         let closes = self.compute_closes(period).await?;
         let mut closed = Vec::new();
         for c in closes {
@@ -388,6 +389,7 @@ impl<S: Store> Ledger<S> {
                 format!("slice {slice} of {of}: need 0 ≤ slice < of ≤ {SHARDS}"),
             )));
         }
+        self.mark_closing_until(period).await?;
         let closes = self.compute_closes(period).await?;
         let Some(c) = closes.iter().find(|c| c.period == period) else {
             // Closed already, or nothing at all has happened yet.
@@ -405,6 +407,41 @@ impl<S: Store> Ledger<S> {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// Marks every period of the run up to `period` that is not closed yet as closing, before the
+    /// close reads the orders: an order write that would change one of them after that read fails
+    /// and, retried, finds the period closed (spec: a late event of a closed period).
+    async fn mark_closing_until(&self, period: &str) -> Result<(), LedgerError> {
+        let plan = self.plan().await?;
+        let target = Period::parse(plan.period, period)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
+        let closed = self.store.closed_periods().await?;
+        let mut p = match closed.iter().filter_map(|c| Period::parse(plan.period, c).ok()).max() {
+            Some(last) => last.next(),
+            // Nothing closed yet: the run starts with its first order; with none, nothing closes
+            // (and nothing may be marked: a period marked closing but never closed would refuse
+            // its orders for good).
+            None => match self.first_period(&plan).await? {
+                Some(first) => first,
+                None => return Ok(()),
+            },
+        };
+        while p <= target {
+            self.store.mark_closing(&p.to_string()).await?;
+            p = p.next();
+        }
+        Ok(())
+    }
+
+    /// The period of the earliest stored order, if any.
+    async fn first_period(&self, plan: &Plan) -> Result<Option<Period>, LedgerError> {
+        let orders = self.store.orders().await?;
+        Ok(orders
+            .iter()
+            .map(|o| o.booked.as_ref().map_or(o.snapshot.placed_at, |b| b.at))
+            .min()
+            .map(|t| period_of(plan, t)))
     }
 
     /// The closes of every period up to `period` that is not closed yet, computed by the engine.

@@ -142,6 +142,7 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
         put_lines: vec![l1.clone()],
         aggregates: vec![agg("B", "10")],
         unpark: None,
+        periods: vec!["2026-11".into()],
     };
     s.write_order(&first).await.unwrap();
     assert_eq!(s.order(9).await.unwrap(), Some(first.order.clone()));
@@ -155,6 +156,7 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
         put_lines: vec![l2.clone()],
         aggregates: vec![agg("B", "-10"), agg("B", "20")],
         unpark: None,
+        periods: vec!["2026-11".into()],
     };
     assert!(matches!(s.write_order(&second).await, Err(StoreError::Conflict(9))));
     assert_eq!(s.order(9).await.unwrap().unwrap().version, 1);
@@ -162,12 +164,34 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
     second.expected_version = Some(1);
     s.write_order(&second).await.unwrap();
     assert_eq!(s.order(9).await.unwrap().unwrap().version, 2);
-    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2]);
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2.clone()]);
     let a = s.aggregates("2026-11", &["B".into(), "Z".into()]).await.unwrap();
     assert_eq!(a[0].pv, dec("20"));
     assert_eq!(a[1], Aggregate::default());
     assert_eq!(s.orders().await.unwrap().len(), 1);
     assert_eq!(s.order(10).await.unwrap(), None);
+    // Once a period's close has begun, no order write may change it: the context says it is
+    // closed and the write conflicts, whatever the context read before.
+    s.put_plan(&PlanVersion { version: 3, text: PLAN.into(), effective: None }).await.unwrap();
+    let q = ContextQuery { order: 9, parties: vec![], skus: vec![] };
+    assert!(s.context(&q).await.unwrap().closed.is_empty());
+    s.mark_closing("2026-11").await.unwrap();
+    s.mark_closing("2026-11").await.unwrap();
+    assert_eq!(s.context(&q).await.unwrap().closed, vec!["2026-11".to_string()]);
+    assert_eq!(s.closed_periods().await.unwrap(), Vec::<String>::new(), "closing is not closed");
+    let third = OrderWrite {
+        order: order(9, 3, vec![]),
+        expected_version: Some(2),
+        remove_lines: vec![l2.clone()],
+        put_lines: vec![],
+        aggregates: vec![],
+        unpark: None,
+        periods: vec!["2026-12".into(), "2026-11".into()],
+    };
+    assert!(matches!(s.write_order(&third).await, Err(StoreError::Conflict(9))));
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2]);
+    // A write that changes only other periods goes through.
+    s.write_order(&OrderWrite { periods: vec!["2026-12".into()], remove_lines: vec![], ..third }).await.unwrap();
 }
 
 pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
@@ -179,6 +203,7 @@ pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
         put_lines: vec![p.clone()],
         aggregates: vec![],
         unpark: None,
+        periods: vec!["2026-11".into()],
     })
     .await
     .unwrap();
@@ -442,6 +467,9 @@ impl<S: Store> Store for Racing<S> {
     }
     async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
         self.inner.close_progress(period, of).await
+    }
+    async fn mark_closing(&self, period: &str) -> StoreResult<()> {
+        self.inner.mark_closing(period).await
     }
     async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
         self.inner.mark_closed(period, statement).await
