@@ -8,6 +8,7 @@
 # scripts/browser/signin-test.mjs (PKCE, the new-password step, refresh, sign-out).
 # Screenshots: target/browser/dashboard-*.png, console-<panel>-<size>.png, signin-*.png (and
 # failure.png / signin-failure.png).
+# Then the storefront attribution script (scripts/browser/storefront-test.mjs) on a local page.
 # Usage: scripts/browser-test.sh   (part of scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -108,3 +109,6 @@ MLM_URL=$url MLM_ID_TTL=20 MLM_SHOTS=target/browser node scripts/browser/signin-
   tail -n 40 "$tmp/serve.log" >&2
   exit 1
 }
+
+# The replicated-site attribution script on a local storefront page (storefront/mlm-attribution.js).
+node scripts/browser/storefront-test.mjs

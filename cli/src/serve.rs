@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Plan file to start from, if the ledger has none yet.
     #[arg(long)]
     pub plan: Option<std::path::PathBuf>,
+    /// Rehearsal clock for the tick (RFC 3339; default `MLM_NOW`, else the machine's): play a
+    /// month's close in staging before go-live. Webhook signatures keep the real clock.
+    #[arg(long)]
+    pub now: Option<String>,
     /// Do not run the schedule (the hourly tick that closes ended periods and queues payouts):
     /// periods are then closed by hand (`mlm close-period`, the admin API), e.g. to replay past
     /// months in a test environment.
@@ -108,8 +112,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         if queue.backlog() > 0 {
             tracing::info!(backlog = queue.backlog(), "resuming the messages stored by the previous run");
         }
+        let clock = mlm_app::clock::Clock::from_env(args.now.as_deref()).map_err(anyhow::Error::msg)?;
+        if clock.is_fixed() {
+            eprintln!("mlm serve: rehearsal clock, the tick's now is {}", clock.now().to_rfc3339());
+        }
         let tick = (!args.no_schedule).then_some(Duration::from_secs(3600));
-        let local = Local::start(sync, verifier, tick, queue);
+        let local = Local::start_with_clock(sync, verifier, tick, queue, clock);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod console;
 pub mod http;
 pub mod limits;

@@ -6,12 +6,12 @@
 
 use crate::api::{api_router, ApiState};
 use crate::auth::{Auth, LocalKey};
+use crate::clock::Clock;
 use crate::http::{attribution_router, intake_router, IntakeState};
-use crate::schedule::{tick, LedgerPayouts};
+use crate::schedule::{tick_reconciled, LedgerPayouts};
 use crate::SharedSync;
 use axum::Router;
 use mlm_bigcommerce::signature::Verifier;
-use mlm_engine::period::Timestamp;
 use mlm_ledger::model::Parked;
 use mlm_queue::{pool, Delivery, Disposition, DurableQueue, Stop, WorkQueue};
 use std::sync::Arc;
@@ -55,6 +55,19 @@ impl Local {
         tick_every: Option<Duration>,
         queue: DurableQueue,
     ) -> Local {
+        Local::start_with_clock(sync, verifier, tick_every, queue, Clock::System)
+    }
+
+    /// [`Local::start`] with the tick reading `clock` (`mlm serve --now`, a staging rehearsal).
+    /// The tick reconciles first ([`tick_reconciled`]), creating missing hooks at
+    /// `MLM_WEBHOOK_DESTINATION` when set.
+    pub fn start_with_clock(
+        sync: Arc<SharedSync>,
+        verifier: Verifier,
+        tick_every: Option<Duration>,
+        queue: DurableQueue,
+        clock: Clock,
+    ) -> Local {
         let queue = Arc::new(queue);
         let (stop, stopped) = Stop::new();
         let s = sync.clone();
@@ -76,8 +89,10 @@ impl Local {
                 let mut timer = tokio::time::interval(every);
                 loop {
                     timer.tick().await;
-                    let now = Timestamp(crate::http::system_now() * 1_000_000_000);
-                    match tick(&s.ledger, now, &LedgerPayouts(s.ledger.store.clone())).await {
+                    let now = clock.now();
+                    let destination = std::env::var("MLM_WEBHOOK_DESTINATION").ok().filter(|d| !d.is_empty());
+                    let sink = LedgerPayouts(s.ledger.store.clone());
+                    match tick_reconciled(&s, now, &sink, destination.as_deref()).await {
                         Ok(r) => {
                             tracing::info!(closed = ?r.closed, payouts = r.payouts, refreshed = ?r.refreshed, "tick")
                         }
