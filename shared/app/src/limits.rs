@@ -67,11 +67,19 @@ fn refusal(status: StatusCode, error: String) -> Response {
     (status, Json(json!({ "error": error, "field": null }))).into_response()
 }
 
+/// The most of an oversized body read (and dropped) before it is refused.
+const DRAIN: usize = 1024 * 1024;
+
 /// Reads the whole body within the body timeout and [`body_limit`] before the route sees it.
 pub async fn bounded_body(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
     let limit = body_limit(req.uri().path());
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if let Some(n) = declared.filter(|n| *n > limit as u64) {
+        // A moderately oversized body is read and dropped first, so the client (still sending)
+        // gets the answer rather than a reset connection; a huge one is cut at once.
+        if n <= DRAIN as u64 {
+            let _ = tokio::time::timeout(timeout, axum::body::to_bytes(req.into_body(), DRAIN)).await;
+        }
         return refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the body is larger than this route's limit of {limit} bytes"),
