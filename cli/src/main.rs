@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod disclosure;
 mod serve;
 mod store_front;
 
@@ -29,6 +30,18 @@ enum Command {
         /// Print only this period (`2026-11`, or `2026-W05` for weekly plans).
         #[arg(long)]
         period: Option<String>,
+    },
+    /// Print the income disclosure statement (spec §22) of a scenario: what distributors were
+    /// paid over a range of periods, grouped by career title.
+    Disclosure {
+        /// Scenario file, YAML or JSON (`.json`).
+        scenario: PathBuf,
+        /// First period of the range (default: the run's first).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period of the range (default: the run's last).
+        #[arg(long)]
+        to: Option<String>,
     },
     /// Load a scenario into a ledger file: plan, network, catalog, then every order through the
     /// same online path webhooks take (provisional lines).
@@ -395,6 +408,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate { scenario, period } => simulate(&scenario, period.as_deref()),
+        Command::Disclosure { scenario, from, to } => {
+            disclosure::from_scenario(&scenario, from.as_deref(), to.as_deref())
+        }
         Command::CreateTable => {
             let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
             block_on(store.create_table()).map_err(|e| Err(anyhow::anyhow!("creating table {}: {e}", table_name())))

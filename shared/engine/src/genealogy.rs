@@ -5,6 +5,7 @@
 //! Every parent has a smaller index than its children in all three trees (a sponsor enrolls
 //! first; a placement parent is already placed), so bottom-up sums are one reverse pass.
 
+use crate::period::Timestamp;
 use crate::plan::{BinaryPlacement, Plan};
 use crate::scenario::Leg;
 use rustc_hash::FxHashMap;
@@ -34,6 +35,9 @@ pub struct Network {
     sponsored: Vec<u32>,
     pub binary: Option<BinaryTree>,
     pub matrix: Option<MatrixTree>,
+    /// Each distributor's `joined_at` (spec §8), by index, where known: the fast-start window
+    /// (§17) and the rule that a distributor earns no rank bonus before it joins (§19) use it.
+    pub joined: Vec<Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +92,11 @@ impl Network {
 
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// When `d` joined; `None` where the network was built without join dates.
+    pub fn joined_at(&self, d: u32) -> Option<Timestamp> {
+        self.joined.get(d as usize).copied()
     }
 
     pub fn get(&self, id: &str) -> Option<u32> {

@@ -79,6 +79,19 @@ impl Period {
         Period { kind, ordinal }
     }
 
+    /// The instant the period starts (UTC midnight of its first day).
+    pub fn start(self) -> Timestamp {
+        let days = match self.kind {
+            PeriodKind::Month => {
+                let (y, m) = (self.ordinal.div_euclid(12), self.ordinal.rem_euclid(12));
+                let first = NaiveDate::from_ymd_opt(y as i32, m as u32 + 1, 1).expect("valid month");
+                days_since_epoch(first)
+            }
+            PeriodKind::Week => self.ordinal * 7 - 3,
+        };
+        Timestamp(days * 86_400 * 1_000_000_000)
+    }
+
     pub fn next(self) -> Period {
         Period { ordinal: self.ordinal + 1, ..self }
     }

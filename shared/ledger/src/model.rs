@@ -100,18 +100,28 @@ pub struct StoredLine {
     pub plan: String,
     /// Written by period close (authoritative) rather than on arrival (provisional).
     pub fin: bool,
+    /// What the line comes from beyond order and level (spec §16 `ref`): the matched
+    /// distributor, the rank, the pool or the adjustment id.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub r#ref: Option<String>,
 }
 
 impl StoredLine {
     /// Unique within an earner's period.
     pub fn key(&self) -> String {
-        format!(
+        let key = format!(
             "{}#{}#{}#{}",
             self.order.map_or("-".into(), |o| o.to_string()),
             self.kind,
             self.of.as_deref().unwrap_or("-"),
             self.level.unwrap_or(0)
-        )
+        );
+        // Matching, rank bonus, pool and adjustment lines share order and level: their ref
+        // tells them apart.
+        match &self.r#ref {
+            Some(r) => format!("{key}#{r}"),
+            None => key,
+        }
     }
 }
 

@@ -452,6 +452,7 @@ impl<S: Store> Ledger<S> {
                 status: if held { "held" } else { "payable" }.into(),
                 plan: label.clone(),
                 fin: false,
+                r#ref: None,
             }
         };
         let mut out = Vec::new();
@@ -586,6 +587,7 @@ impl<S: Store> Ledger<S> {
             catalog,
             orders,
             refunds: refunds.into_iter().map(|r| r.3).collect(),
+            adjustments: Vec::new(),
         })
     }
 
@@ -668,12 +670,13 @@ impl<S: Store> Ledger<S> {
                             of: v.of.map(|k| k.as_str().to_string()),
                             order: v.order,
                             level: v.level,
-                            base: v.base,
-                            rate: v.rate,
+                            base: v.base.unwrap_or_default(),
+                            rate: v.rate.unwrap_or_default(),
                             amount: v.amount,
                             status,
                             plan: v.plan,
                             fin: true,
+                            r#ref: v.r#ref,
                         }
                     })
                     .collect();

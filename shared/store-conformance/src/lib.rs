@@ -95,6 +95,7 @@ fn line(earner: &str, order: i64, level: u16, amount: &str) -> StoredLine {
         status: "payable".into(),
         plan: "conformance@3".into(),
         fin: false,
+        r#ref: None,
     }
 }
 
