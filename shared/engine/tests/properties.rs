@@ -200,10 +200,11 @@ proptest! {
                 assert!(shares.iter().all(|s| *s >= Decimal::ZERO));
                 assert!(shares.len() as u32 <= pool.qualifiers);
             }
-            for d in 0..run.net.len() {
-                assert!(st.title(d) >= title[d], "title of {d} fell");
-                assert!(st.title(d) >= st.rank[d], "title of {d} below its rank");
-                title[d] = st.title(d);
+            for (d, t) in title.iter_mut().enumerate() {
+                assert!(st.title(d) >= *t, "title of {d} fell");
+                let joined = run.net.joined_at(d as u32).is_none_or(|j| j < st.period.next().start());
+                assert!(!joined || st.title(d) >= st.rank[d], "title of {d} below its rank");
+                *t = st.title(d);
             }
             for l in &st.lines {
                 if l.kind == Kind::Adjustment {

@@ -37,7 +37,7 @@ pub fn matching_lines(
                 break;
             }
             let ui = u as usize;
-            if active[ui] && g as u32 + 1 <= cx.matching_depth(rank[ui]) {
+            if active[ui] && (g as u32) < cx.matching_depth(rank[ui]) {
                 by_generation[g].push(Line {
                     amount: mul_round(rate, b, 2),
                     earner: u,
