@@ -53,7 +53,7 @@ pub struct ApiState {
 /// The caller, as the authentication middleware found it (refusals are answered by the routes
 /// that need an identity, so the public routes share the router).
 #[derive(Clone)]
-struct Caller(Result<Identity, Denied>);
+pub(crate) struct Caller(Result<Identity, Denied>);
 
 pub fn api_router(state: ApiState) -> Router {
     let api = Router::new()
@@ -77,6 +77,7 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/api/admin/parked/reprocess", post(reprocess))
         .route("/api/admin/duplicates", get(duplicates))
         .route("/api/admin/duplicates/{customer}/merge", post(merge))
+        .merge(crate::adjustments::routes())
         .route(
             UNKNOWN_API_ROUTE,
             axum::routing::any(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") }),
@@ -100,7 +101,7 @@ async fn authenticate(State(s): State<ApiState>, mut req: Request, next: Next) -
 }
 
 impl Caller {
-    fn identity(&self) -> Result<&Identity, ApiError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, ApiError> {
         self.0.as_ref().map_err(|e| ApiError::from(e.clone()))
     }
     fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
@@ -111,7 +112,7 @@ impl Caller {
         })?;
         Ok(who)
     }
-    fn admin(&self) -> Result<&Identity, ApiError> {
+    pub(crate) fn admin(&self) -> Result<&Identity, ApiError> {
         let who = self.identity()?;
         who.must_be_admin()?;
         Ok(who)
@@ -133,7 +134,7 @@ struct FieldError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into(), errors: Vec::new() }
     }
     fn invalid(errors: mlm_engine::InputErrors) -> ApiError {
@@ -143,7 +144,7 @@ impl ApiError {
             errors: errors.0.into_iter().map(|e| FieldError { field: e.path, message: e.message }).collect(),
         }
     }
-    fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
         // `error` names the field too, so a client that shows only `error` still says where.
         let message = message.into();
         ApiError {
@@ -206,7 +207,7 @@ impl From<TickError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// A published standing document (a stored one that does not parse is the server's fault).
 fn parse_standing(text: String) -> ApiResult<Standing> {
@@ -214,10 +215,10 @@ fn parse_standing(text: String) -> ApiResult<Standing> {
 }
 
 impl ApiState {
-    fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
+    pub(crate) fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
         &self.sync.ledger
     }
-    fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         Timestamp((self.now)() * 1_000_000_000)
     }
     async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
@@ -715,7 +716,7 @@ async fn set_mapping(
         .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{sku}: not mapped after the write")))
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     mlm_engine::json::from_slice(body).map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, &e.field, e.message))
 }
 

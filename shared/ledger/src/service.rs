@@ -587,7 +587,7 @@ impl<S: Store> Ledger<S> {
             catalog,
             orders,
             refunds: refunds.into_iter().map(|r| r.3).collect(),
-            adjustments: Vec::new(),
+            adjustments: self.scenario_adjustments().await?,
         })
     }
 
@@ -824,7 +824,7 @@ pub fn latest_plan(versions: &[PlanVersion]) -> Result<Plan, LedgerError> {
 }
 
 /// The first plan version and the later ones with the period each takes effect from.
-fn versions(all: &[PlanVersion]) -> Result<(Plan, Vec<(Period, Plan)>), LedgerError> {
+pub(crate) fn versions(all: &[PlanVersion]) -> Result<(Plan, Vec<(Period, Plan)>), LedgerError> {
     let parse = |v: &PlanVersion| Plan::from_text(&v.text, Format::Yaml, "").map_err(LedgerError::Invalid);
     let first = parse(all.first().ok_or(LedgerError::NoPlan)?)?;
     let mut later = Vec::new();
