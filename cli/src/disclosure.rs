@@ -46,10 +46,9 @@ pub fn adjust(distributor: &str, amount: &str, reason: &str, at: Option<&str>, d
     let a = NewAdjustment { distributor: distributor.to_string(), amount, reason: reason.to_string(), at };
     let r = block_on(ledger.adjust(a, &who, now)).map_err(|e| ledger_err("mlm adjust", e))?;
     eprintln!(
-        "recorded {}: {} {} for {} at {} ({})",
+        "recorded {}: {} adjustment for {} at {} ({})",
         r.id,
         r.amount,
-        "adjustment",
         r.distributor,
         Timestamp(r.at).to_rfc3339(),
         r.reason

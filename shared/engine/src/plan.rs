@@ -250,7 +250,8 @@ pub(crate) struct RawPlan {
     payout: Option<RawPayout>,
     fast_start: Option<RawFastStart>,
     matching: Option<RawMatching>,
-    pools: Option<Vec<RawPool>>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    pools: Option<Option<Vec<RawPool>>>,
 }
 
 #[derive(Deserialize)]
@@ -264,7 +265,8 @@ struct RawFastStart {
 #[serde(deny_unknown_fields)]
 struct RawMatching {
     rates: Vec<Num>,
-    of: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    of: Option<Option<Vec<String>>>,
     unranked_depth: Option<Num>,
 }
 
@@ -274,7 +276,8 @@ struct RawPool {
     name: Id,
     share: Num,
     rank: String,
-    split: Option<String>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    split: Option<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -383,7 +386,8 @@ fn check_matching(c: &mut Checker, m: RawMatching, p: &dyn Fn(&str) -> String) -
     let mut of = Vec::new();
     match m.of {
         None => of.push(Kind::Unilevel),
-        Some(list) => {
+        Some(None) => c.err(p("matching.of"), "must be a list of kinds, not null"),
+        Some(Some(list)) => {
             if list.is_empty() {
                 c.err(p("matching.of"), "must not be empty");
             }
@@ -428,10 +432,14 @@ fn check_pools(c: &mut Checker, raw: Vec<RawPool>, ranks: &[Rank], p: &dyn Fn(&s
             c.err(at("rank"), format!("{:?} is not a rank of the plan", r.rank));
             0
         });
-        let split = match r.split.as_deref() {
-            None | Some("equal") => Split::Equal,
-            Some("gv") => Split::Gv,
-            Some(other) => {
+        let split = match r.split.as_ref().map(Option::as_deref) {
+            None | Some(Some("equal")) => Split::Equal,
+            Some(Some("gv")) => Split::Gv,
+            Some(None) => {
+                c.err(at("split"), "must be equal or gv, not null");
+                Split::Equal
+            }
+            Some(Some(other)) => {
                 c.err(at("split"), format!("must be equal or gv, not {other:?}"));
                 Split::Equal
             }
@@ -564,7 +572,10 @@ impl RawPlan {
             days: count(&mut c, &f.days, 1, &p("fast_start.days")),
         });
         let matching = self.matching.map(|m| check_matching(&mut c, m, &p));
-        let pools = check_pools(&mut c, self.pools.unwrap_or_default(), &ranks, &p);
+        if matches!(self.pools, Some(None)) {
+            c.err(p("pools"), "must be a list of pools, not null");
+        }
+        let pools = check_pools(&mut c, self.pools.flatten().unwrap_or_default(), &ranks, &p);
         let plan = Plan {
             fast_start,
             matching,

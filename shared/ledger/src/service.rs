@@ -4,11 +4,12 @@
 use crate::model::*;
 use crate::port::{Store, StoreError};
 use mlm_engine::book::{attribute, exchange_rate, Book, Buyer, Catalog, Category, NewOrder, RefundAsk};
-use mlm_engine::close::{matrix_lines, unilevel_lines, Upline};
+use mlm_engine::close::{fast_start_lines, matrix_lines, unilevel_lines, Upline};
 use mlm_engine::genealogy::{chain, Network, NONE};
 use mlm_engine::num::mul_round;
 use mlm_engine::period::{Period, Timestamp};
 use mlm_engine::plan::Plan;
+use mlm_engine::rules::fast_start::in_window;
 use mlm_engine::scenario::{self as sc, Leg, Scenario};
 use mlm_engine::simulate::plan_in;
 use mlm_engine::{Format, InputError, InputErrors, Run};
@@ -499,6 +500,13 @@ impl<S: Store> Ledger<S> {
                     out.push(line(&matrix[a.who as usize], "matrix", Some(level), bv, rate, amount, a.held));
                 },
             );
+        }
+        // Fast-start (spec §17): on orders in the credited distributor's first `days` days.
+        if let Some(f) = plan.fast_start.as_ref().filter(|f| in_window(f, Timestamp(c.joined_at), o.placed_at)) {
+            let up = sponsors.iter().enumerate().map(|(i, id)| view(i as u32, id));
+            fast_start_lines(f, bv, up, |a, level, rate, amount| {
+                out.push(line(&sponsors[a.who as usize], "fast_start", Some(level), bv, rate, amount, a.held));
+            });
         }
         Ok(out)
     }
