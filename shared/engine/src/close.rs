@@ -6,7 +6,7 @@
 
 use crate::book::Book;
 use crate::genealogy::{chain, Network, NONE};
-use crate::period::Period;
+use crate::period::{Period, Timestamp};
 use crate::plan::Plan;
 use crate::rules::{
     adjustments, binary, clawbacks, compliance, fast_start, matching, payouts, pools, ranks_titles, retail, unilevel,
@@ -64,9 +64,10 @@ impl<'a> Context<'a> {
         self.matching_by_rank[rank as usize]
     }
 
-    /// Whether `d` joins only after `period` ends (spec §19: no title rise, bonus or pool).
-    pub fn not_yet(&self, period: Period, d: usize) -> bool {
-        self.net.joined_at(d as u32).is_some_and(|j| period.next().start() <= j)
+    /// Whether `d` joins only after a period that ends at `end` (spec §19: no title rise, bonus
+    /// or pool).
+    pub fn not_yet(&self, end: Timestamp, d: usize) -> bool {
+        self.net.joined_at(d as u32).is_some_and(|j| end <= j)
     }
 }
 
@@ -214,7 +215,8 @@ pub fn close_period(
     let binary = binary::close(cx, &v.bv, &active, &compliant, carry, &mut carry_out, &mut lines);
     let clawback_origin = clawbacks::book_clawbacks(book, ev.late, paid, &mut lines);
     let matching_base = matching::matching_lines(cx, &active, &rank, &compliant, &mut lines);
-    let not_yet = |d: usize| cx.not_yet(period, d);
+    let end = period.next().start();
+    let not_yet = |d: usize| cx.not_yet(end, d);
     carry_out.title = ranks_titles::titles_and_bonuses(plan, &rank, &carry.title, not_yet, &compliant, &mut lines);
     company.pools = pools::pool_lines(plan, company.bv, &rank, &gv, &compliant, |d| !not_yet(d), &mut lines);
     adjustments::adjustment_lines(book, ev.adjustments, &mut lines);
