@@ -85,7 +85,8 @@ enum Command {
         #[command(flatten)]
         data: Data,
     },
-    /// Close a period of a ledger (and any earlier period not closed yet) with the engine.
+    /// Close a period of a ledger (and any earlier period not closed yet) with the engine. A
+    /// period that has not ended yet is refused.
     ClosePeriod {
         /// `2026-11`, or `2026-W05` for weekly plans.
         period: String,
@@ -130,10 +131,19 @@ enum Command {
         #[arg(long)]
         destination: String,
     },
-    /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked.
+    /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked
+    /// with why. `--book KEY` counts an order that arrived for a closed period in the open one;
+    /// `--dismiss KEY` drops an entry (both recorded with who and when).
     Reprocess {
-        #[arg(long)]
+        /// One entry to retry, e.g. `order#250` or `message#<webhook-id>`.
+        #[arg(long, conflicts_with_all = ["book", "dismiss"])]
         key: Option<String>,
+        /// Book this parked order (placed in a closed period) into the first open period.
+        #[arg(long, conflicts_with = "dismiss")]
+        book: Option<String>,
+        /// Dismiss this parked entry (kept in the ledger's `dismissed` records).
+        #[arg(long)]
+        dismiss: Option<String>,
         #[command(flatten)]
         data: Data,
     },
@@ -200,6 +210,20 @@ impl Data {
             let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
             return Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)));
         }
+        self.open_file()
+    }
+
+    /// [`Data::open`] from within a running runtime (`mlm serve`): a runtime cannot start
+    /// another, so the DynamoDB client is built on the caller's.
+    async fn open_in_runtime(&self) -> Result<AnyLedger> {
+        if self.dynamodb {
+            let store = mlm_store_dynamodb::DynamoStore::from_env(table_name()).await;
+            return Ok(mlm_ledger::Ledger::new(std::sync::Arc::new(store)));
+        }
+        self.open_file()
+    }
+
+    fn open_file(&self) -> Result<AnyLedger> {
         let path = match &self.data {
             Some(p) => p.clone(),
             None => dirs::data_dir().context("no user data directory; pass --data")?.join("mlm").join("ledger.db"),
@@ -396,9 +420,12 @@ fn set_plan(path: &Path, effective: Option<&str>, data: &Data) -> Result<(), Res
 
 fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
-    let closed = block_on(ledger.close_period(period)).map_err(|e| ledger_err("ledger", e))?;
-    // The dashboard's final figures; payouts stay with the schedule, which queues them.
     let now = mlm_engine::period::Timestamp(serve::unix_now() * 1_000_000_000);
+    let closed = match block_on(ledger.close_ended(period, now)) {
+        Err(e @ mlm_ledger::LedgerError::NotEnded { .. }) => return Err(Err(anyhow::anyhow!("{e}"))),
+        other => other.map_err(|e| ledger_err("ledger", e))?,
+    };
+    // The dashboard's final figures; payouts stay with the schedule, which queues them.
     block_on(mlm_app::schedule::publish_closed(&ledger, now)).map_err(|e| Err(e.into()))?;
     if closed.is_empty() {
         eprintln!("{period} was already closed");
@@ -451,7 +478,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
-        Command::Reprocess { key, data } => store_front::reprocess(key, &data).map_err(Err),
+        Command::Reprocess { key, book, dismiss, data } => match (book, dismiss) {
+            (Some(k), _) => store_front::book(&k, &data).map_err(Err),
+            (None, Some(k)) => store_front::dismiss(&k, &data).map_err(Err),
+            (None, None) => store_front::reprocess(key, &data).map_err(Err),
+        },
         Command::Gen { distributors, orders, seed, months, refund_percent, out } => {
             let p = mlm_scenario_gen::Params { distributors, orders, seed, months, refund_percent };
             gen(&p, out.as_deref()).map_err(Err)

@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// Plan file to start from, if the ledger has none yet.
     #[arg(long)]
     pub plan: Option<std::path::PathBuf>,
+    /// Do not run the schedule (the hourly tick that closes ended periods and queues payouts):
+    /// periods are then closed by hand (`mlm close-period`, the admin API), e.g. to replay past
+    /// months in a test environment.
+    #[arg(long)]
+    pub no_schedule: bool,
     #[command(flatten)]
     pub data: Data,
 }
@@ -63,7 +68,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     init_logs();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let ledger = args.data.open()?;
+        let ledger = args.data.open_in_runtime().await?;
         let key = args.data.token_key()?;
         ensure_plan(&ledger, args.plan.as_deref()).await?;
         let secret = std::env::var("BIGCOMMERCE_CLIENT_SECRET")
@@ -72,7 +77,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
         let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client_from_env()?));
         let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
-        let local = Local::start(sync, verifier, Some(Duration::from_secs(3600)));
+        let tick = (!args.no_schedule).then_some(Duration::from_secs(3600));
+        let local = Local::start(sync, verifier, tick);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;

@@ -111,3 +111,30 @@ pub fn reprocess(key: Option<String>, data: &Data) -> Result<()> {
     }
     Ok(())
 }
+
+/// Who an admin action from the command line is recorded as.
+fn operator() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+fn rfc3339_now() -> String {
+    mlm_engine::period::Timestamp(crate::serve::unix_now() * 1_000_000_000).to_rfc3339()
+}
+
+pub fn book(key: &str, data: &Data) -> Result<()> {
+    let ledger = data.open()?;
+    match block_on(ledger.book_parked(key, &operator(), &rfc3339_now()))? {
+        Ok(applied) => println!("{key} booked into the open period: {applied:?}"),
+        Err(why) => anyhow::bail!("{key}: {why}"),
+    }
+    Ok(())
+}
+
+pub fn dismiss(key: &str, data: &Data) -> Result<()> {
+    let ledger = data.open()?;
+    match block_on(ledger.dismiss_parked(key, &operator(), &rfc3339_now()))? {
+        Ok(d) => println!("{key} dismissed (was parked: {})", d.entry.reason),
+        Err(why) => anyhow::bail!("{key}: {why}; `mlm reprocess` lists what is parked"),
+    }
+    Ok(())
+}

@@ -234,7 +234,8 @@ fn the_demo_runs_a_month_end_to_end() {
 
 /// `mlm adjust` records an adjustment in a ledger's open period; the close books it exactly as
 /// `mlm simulate` does for the same scenario with that adjustment; a closed period refuses one
-/// (naming `at`); `mlm disclosure --data` reads the closed periods.
+/// (naming `at`); `mlm disclosure --data` reads the closed periods. (November 2026 is over by
+/// the time this runs; a period closes only once it has ended.)
 #[test]
 fn a_ledger_adjustment_closes_like_the_simulated_one_and_is_disclosed() {
     let example = root().join("examples/acme.yaml");
@@ -251,7 +252,7 @@ fn a_ledger_adjustment_closes_like_the_simulated_one_and_is_disclosed() {
         "--reason",
         "returned starter kit",
         "--at",
-        "2026-12-05T00:00:00Z",
+        "2026-11-25T00:00:00Z",
         "--data",
         data,
     ]);
@@ -268,36 +269,38 @@ fn a_ledger_adjustment_closes_like_the_simulated_one_and_is_disclosed() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{field}:")), "{args:?}");
     }
-    assert!(mlm(&["close-period", "2026-12", "--data", data]).status.success());
+    let out = mlm(&["close-period", "2026-11", "--data", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out =
-        mlm(&["adjust", "EVE", "--amount", "5", "--reason", "late", "--at", "2026-12-31T00:00:00Z", "--data", data]);
+        mlm(&["adjust", "EVE", "--amount", "5", "--reason", "late", "--at", "2026-11-30T00:00:00Z", "--data", data]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("at: 2026-12-31T00:00:00Z falls in 2026-12, which is closed"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at: 2026-11-30T00:00:00Z falls in 2026-11, which is closed"));
 
     let with_adjustment = tmp("acme-adjusted.yaml");
     let text = std::fs::read_to_string(&example).unwrap();
     std::fs::write(
         &with_adjustment,
         format!(
-            "{text}adjustments:\n  - {{ id: ADJ-000001, distributor: EVE, at: \"2026-12-05T00:00:00Z\", amount: \"-15.00\", reason: \"returned starter kit\" }}\n"
+            "{text}adjustments:\n  - {{ id: ADJ-000001, distributor: EVE, at: \"2026-11-25T00:00:00Z\", amount: \"-15.00\", reason: \"returned starter kit\" }}\n"
         ),
     )
     .unwrap();
-    let simulated: Value =
-        serde_json::from_slice(&mlm(&["simulate", with_adjustment.to_str().unwrap()]).stdout).unwrap();
+    let adjusted = with_adjustment.to_str().unwrap();
+    let simulated: Value = serde_json::from_slice(&mlm(&["simulate", adjusted]).stdout).unwrap();
     let stored: Value =
-        serde_json::from_slice(&mlm(&["statement", "--period", "2026-12", "--data", data]).stdout).unwrap();
-    assert_eq!(stored["periods"][0], simulated["periods"][1]);
-    let eve = simulated["periods"][1]["distributors"].as_array().unwrap().iter().find(|d| d["id"] == "EVE").unwrap();
+        serde_json::from_slice(&mlm(&["statement", "--period", "2026-11", "--data", data]).stdout).unwrap();
+    assert_eq!(stored["periods"][0], simulated["periods"][0]);
+    let eve = simulated["periods"][0]["distributors"].as_array().unwrap().iter().find(|d| d["id"] == "EVE").unwrap();
     assert!(eve["lines"].as_array().unwrap().iter().any(|l| l["kind"] == "adjustment" && l["ref"] == "ADJ-000001"));
 
-    let out = mlm(&["disclosure", "--data", data, "--from", "2026-11", "--to", "2026-12"]);
+    let out = mlm(&["disclosure", "--data", data]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let from_ledger: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let out = mlm(&["disclosure", with_adjustment.to_str().unwrap()]);
-    let from_scenario: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from_scenario: Value =
+        serde_json::from_slice(&mlm(&["disclosure", adjusted, "--to", "2026-11"]).stdout).unwrap();
     assert_eq!(from_ledger, from_scenario);
-    let out = mlm(&["disclosure", "--data", data, "--to", "2027-01"]);
+    assert_eq!(from_ledger["to"], "2026-11");
+    let out = mlm(&["disclosure", "--data", data, "--to", "2026-12"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--to: 2027-01 is outside the run"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to: 2026-12 is outside the run"));
 }

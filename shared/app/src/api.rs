@@ -75,6 +75,9 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/api/admin/payouts.csv", get(payouts_csv))
         .route("/api/admin/parked", get(parked))
         .route("/api/admin/parked/reprocess", post(reprocess))
+        .route("/api/admin/parked/book", post(book_parked))
+        .route("/api/admin/parked/dismiss", post(dismiss_parked))
+        .route("/api/admin/unattributed", get(unattributed))
         .route("/api/admin/duplicates", get(duplicates))
         .route("/api/admin/duplicates/{customer}/merge", post(merge))
         .merge(crate::adjustments::routes())
@@ -184,6 +187,7 @@ impl From<LedgerError> for ApiError {
         match e {
             LedgerError::Invalid(errors) => ApiError::invalid(errors),
             LedgerError::NoPlan => ApiError::new(StatusCode::CONFLICT, "no plan has been set"),
+            e @ LedgerError::NotEnded { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             e => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }
     }
@@ -859,15 +863,8 @@ async fn close(
 ) -> ApiResult<Json<Value>> {
     let who = c.admin()?;
     let plan = s.ledger().plan().await?;
-    let target =
-        Period::parse(plan.period, &period).map_err(|m| ApiError::field(StatusCode::BAD_REQUEST, "period", m))?;
-    if target >= Period::of(plan.period, s.now()) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!("{period} has not ended: a period closes once its last day is over"),
-        ));
-    }
-    let closed = s.ledger().close_period(&period).await?;
+    Period::parse(plan.period, &period).map_err(|m| ApiError::field(StatusCode::BAD_REQUEST, "period", m))?;
+    let closed = s.ledger().close_ended(&period, s.now()).await?;
     let queued = schedule::settle(s.ledger(), s.payouts.as_ref(), s.now()).await?;
     tracing::info!(%period, ?closed, payouts = queued, by = %who.who(), "closed by an admin");
     Ok(Json(json!({ "closed": closed, "payouts": queued })))
@@ -937,6 +934,59 @@ async fn reprocess(
     let still = s.ledger().store.parked().await?.len();
     tracing::info!(tried, still_parked = still, by = %who.who(), "parked entries reprocessed");
     Ok(Json(json!({ "reprocessed": tried, "still_parked": still })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParkedKey {
+    key: String,
+}
+
+fn parked_key(body: &[u8]) -> ApiResult<String> {
+    let b: ParkedKey = json_body(body)?;
+    if b.key.is_empty() || b.key.len() > 200 {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "key", "a parked entry's key, 1 to 200 characters"));
+    }
+    Ok(b.key)
+}
+
+async fn book_parked(
+    State(s): State<ApiState>,
+    Extension(c): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let who = c.admin()?;
+    let key = parked_key(&body)?;
+    match s.ledger().book_parked(&key, &who.who(), &s.now().to_rfc3339()).await? {
+        Ok(applied) => {
+            let outcome = match applied {
+                mlm_ledger::Applied::Written { .. } => "written".to_string(),
+                mlm_ledger::Applied::Unchanged => "unchanged".to_string(),
+                mlm_ledger::Applied::Parked(r) => format!("parked: {r}"),
+                mlm_ledger::Applied::Stale(r) => format!("stale: {r}"),
+            };
+            Ok(Json(json!({ "key": key, "outcome": outcome })))
+        }
+        Err(m) => Err(ApiError::new(StatusCode::NOT_FOUND, m)),
+    }
+}
+
+async fn dismiss_parked(
+    State(s): State<ApiState>,
+    Extension(c): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let who = c.admin()?;
+    let key = parked_key(&body)?;
+    match s.ledger().dismiss_parked(&key, &who.who(), &s.now().to_rfc3339()).await? {
+        Ok(d) => Ok(Json(serde_json::to_value(d).expect("dismissals serialize"))),
+        Err(m) => Err(ApiError::new(StatusCode::NOT_FOUND, m)),
+    }
+}
+
+async fn unattributed(State(s): State<ApiState>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {
+    c.admin()?;
+    Ok(Json(json!({ "unattributed": s.sync.unattributed().await? })))
 }
 
 async fn duplicates(State(s): State<ApiState>, Extension(c): Extension<Caller>) -> ApiResult<Json<Value>> {

@@ -242,6 +242,9 @@ async fn every_denial_says_why() {
         ("POST", "/api/admin/periods/2026-10/close", None),
         ("GET", "/api/admin/parked", None),
         ("POST", "/api/admin/parked/reprocess", None),
+        ("POST", "/api/admin/parked/book", Some(r#"{"key":"order#1"}"#)),
+        ("POST", "/api/admin/parked/dismiss", Some(r#"{"key":"order#1"}"#)),
+        ("GET", "/api/admin/unattributed", None),
         ("GET", "/api/admin/duplicates", None),
         ("POST", "/api/admin/duplicates/12/merge", None),
         ("GET", "/api/admin/payouts.csv", None),
@@ -442,6 +445,25 @@ async fn admins_run_plans_mappings_and_placement() {
     );
     let r = api.call("POST", "/api/admin/parked/reprocess", Some(&admin), Some(r#"{"key":1}"#)).await;
     assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::BAD_REQUEST, "key"));
+    // Any entry can be dismissed (kept with who and when); only a parked order can be booked.
+    api.call("POST", "/api/admin/parked/dismiss", Some(&admin), Some(r#"{"key":"message#gone"}"#)).await;
+    let entry = mlm_ledger::model::Parked {
+        key: "message#wh-77".into(),
+        source: "commission queue".into(),
+        reason: "unreadable".into(),
+        payload: "{".into(),
+    };
+    api.sync.ledger.store.park(&entry).await.unwrap();
+    let r = api.call("POST", "/api/admin/parked/book", Some(&admin), Some(r#"{"key":"message#wh-77"}"#)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(s(&r.body["error"]).contains("not an order the ledger parked"), "{}", r.body);
+    let r = api.call("POST", "/api/admin/parked/dismiss", Some(&admin), Some(r#"{"key":"message#wh-77"}"#)).await;
+    assert_eq!((r.status, s(&r.body["key"]), s(&r.body["reason"])), (StatusCode::OK, "message#wh-77", "unreadable"));
+    assert_eq!(api.get("/api/admin/parked", &admin).await["parked"], json!([]));
+    let r = api.call("POST", "/api/admin/parked/dismiss", Some(&admin), Some(r#"{"key":""}"#)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let u = api.get("/api/admin/unattributed", &admin).await;
+    assert!(u["unattributed"].is_array(), "{u}");
 
     // Placement in an open position; an occupied leg names the field.
     let body = r#"{"id":"D5","sponsor":"D3","email":"d5@acme.example","placement":{"parent":"D3","leg":"left"}}"#;

@@ -79,21 +79,22 @@ impl Period {
         Period { kind, ordinal }
     }
 
-    /// The instant the period starts (UTC midnight of its first day).
+    pub fn next(self) -> Period {
+        Period { ordinal: self.ordinal + 1, ..self }
+    }
+
+    /// The first instant of the period (UTC midnight of its first day); the period ends where
+    /// the next one starts.
     pub fn start(self) -> Timestamp {
         let days = match self.kind {
             PeriodKind::Month => {
-                let (y, m) = (self.ordinal.div_euclid(12), self.ordinal.rem_euclid(12));
-                let first = NaiveDate::from_ymd_opt(y as i32, m as u32 + 1, 1).expect("valid month");
+                let (y, m0) = (self.ordinal.div_euclid(12), self.ordinal.rem_euclid(12));
+                let first = NaiveDate::from_ymd_opt(y as i32, m0 as u32 + 1, 1).expect("a month's first day");
                 days_since_epoch(first)
             }
             PeriodKind::Week => self.ordinal * 7 - 3,
         };
         Timestamp(days * 86_400 * 1_000_000_000)
-    }
-
-    pub fn next(self) -> Period {
-        Period { ordinal: self.ordinal + 1, ..self }
     }
 
     /// Parses `2026-11` (month) or `2026-W05` (week) for a plan of the given kind.
@@ -164,6 +165,9 @@ mod tests {
         assert_eq!(p.next().to_string(), "2026-12");
         assert_eq!(p.next().next().to_string(), "2027-01");
         assert_eq!(Period::parse(PeriodKind::Month, "2026-11").unwrap(), p);
+        assert_eq!(p.start(), at("2026-11-01T00:00:00Z"));
+        assert_eq!(p.next().next().start(), at("2027-01-01T00:00:00Z"));
+        assert_eq!(Period::of(PeriodKind::Month, at("2026-10-31T23:59:59.999999999Z")).next().start(), p.start());
     }
 
     #[test]
@@ -176,6 +180,8 @@ mod tests {
         assert_eq!(Period::parse(PeriodKind::Week, "2026-W05").unwrap(), p);
         assert_eq!(Period::of(PeriodKind::Week, at("2026-02-02T00:00:00Z")).to_string(), "2026-W06");
         assert!(Period::parse(PeriodKind::Week, "2025-W53").is_err());
+        assert_eq!(Period::parse(PeriodKind::Week, "2026-W53").unwrap().start(), at("2026-12-28T00:00:00Z"));
+        assert_eq!(p.start(), at("2026-01-26T00:00:00Z"));
     }
 
     #[test]

@@ -3,13 +3,15 @@
 //!
 //! - [`model`]: what is stored (records, order snapshots, lines, aggregates);
 //! - [`port`]: the [`Store`] trait every adapter implements;
-//! - [`service`]: [`Ledger`]: reconcile an order, close a period, read a statement;
-//! - [`adjustments`]: manual adjustments (spec §21) and the income disclosure (§22);
-//! - [`conformance`]: the suite every adapter must pass.
+//! - [`service`]: [`Ledger`]: plans, enrollment, close a period, read a statement;
+//! - [`reconcile`]: reconcile one order (freshness, late refunds, closed periods);
+//! - [`adjustments`]: manual adjustments (spec §21) and the income disclosure (§22).
 
 pub mod adjustments;
 pub mod model;
+pub mod parked;
 pub mod port;
+pub mod reconcile;
 pub mod service;
 
 pub use port::{Store, StoreError};

@@ -82,6 +82,10 @@ pub struct OrderSnapshot {
     pub lines: Vec<SnapshotLine>,
     pub refunds: Vec<RefundSnapshot>,
     pub status: OrderStatus,
+    /// When the store last changed the order (BigCommerce `date_modified`), if it says: a
+    /// snapshot older than the one the ledger holds is refused, so an order never goes backwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<i64>,
 }
 
 /// A ledger line, spelled out (spec: every line explains itself).
@@ -100,10 +104,18 @@ pub struct StoredLine {
     pub plan: String,
     /// Written by period close (authoritative) rather than on arrival (provisional).
     pub fin: bool,
+    /// Tells apart lines that would otherwise share a key: the clawbacks of two refunds of one
+    /// order booked in the same period (0 for the first).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seq: u32,
     /// What the line comes from beyond order and level (spec §16 `ref`): the matched
     /// distributor, the rank, the pool or the adjustment id.
     #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
     pub r#ref: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl StoredLine {
@@ -116,10 +128,11 @@ impl StoredLine {
             self.of.as_deref().unwrap_or("-"),
             self.level.unwrap_or(0)
         );
+        let key = if self.seq == 0 { key } else { format!("{key}#{}", self.seq) };
         // Matching, rank bonus, pool and adjustment lines share order and level: their ref
         // tells them apart.
         match &self.r#ref {
-            Some(r) => format!("{key}#{r}"),
+            Some(r) => format!("{key}#ref:{r}"),
             None => key,
         }
     }
@@ -144,12 +157,41 @@ pub struct StoredOrder {
     /// `distributor`, `retail` or `house`.
     pub category: String,
     pub value: Volumes,
-    /// Its provisional lines (retail, unilevel, matrix).
+    /// Its provisional lines: retail, unilevel and matrix in its own period, clawbacks of late
+    /// refunds in theirs. Lines of a closed period are kept exactly as they were booked.
     pub lines: Vec<StoredLine>,
     /// The mappings that valued it: a later change of a SKU's BV never revalues (or mis-reverses)
     /// an order already paid.
     #[serde(default)]
     pub mappings: Vec<Mapping>,
+    /// What late refunds removed, in each later period they were booked in (spec §12): the
+    /// credited distributor's running totals of that period are reduced by it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<LateVolumes>,
+    /// Booked into an open period by an admin after it arrived for a closed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked: Option<Booking>,
+}
+
+/// Volumes a late refund removed, in the period it was booked in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateVolumes {
+    pub period: String,
+    #[serde(flatten)]
+    pub removed: Volumes,
+}
+
+/// An admin's decision to count an order that arrived for a closed period in an open one: the
+/// order is valued as if placed at `at` (the start of the open period, or later).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// When it was really placed.
+    pub placed_at: i64,
+    /// When the ledger counts it.
+    pub at: i64,
+    pub by: String,
+    /// When the admin decided, RFC 3339.
+    pub decided_at: String,
 }
 
 /// A change to one distributor's running period totals.
@@ -183,6 +225,9 @@ pub struct OrderWrite {
     pub aggregates: Vec<AggregateDelta>,
     /// A parked entry this write resolves (removed in the same transaction).
     pub unpark: Option<String>,
+    /// The periods this write changes: none may be closing or closed when it commits (a close
+    /// that has started reads the orders once; a write after that would be lost to it).
+    pub periods: Vec<String>,
 }
 
 /// A plan version: its file text and the period it takes effect from (`None`: from the start).
@@ -208,6 +253,7 @@ pub struct OrderContext {
     pub stored: Option<StoredOrder>,
     /// Every plan version, in the order they were set.
     pub plans: Vec<PlanVersion>,
+    /// Closed periods, and those whose close has started ([`crate::port::Store::mark_closing`]).
     pub closed: Vec<String>,
     /// The parties that are distributors.
     pub distributors: Vec<DistributorRecord>,
@@ -218,6 +264,10 @@ pub struct OrderContext {
     /// The order has a parked entry ([`order_park_key`]).
     pub parked: bool,
 }
+
+/// Collection `bigcommerce-customers`: BigCommerce customer id → the distributor imported with
+/// it (`mlm import`'s `bigcommerce_customer_id`), which links that account before anything else.
+pub const CUSTOMER_INDEX: &str = "bigcommerce-customers";
 
 /// The key an order is parked under: one entry per order.
 pub fn order_park_key(id: i64) -> String {

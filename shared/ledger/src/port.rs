@@ -61,6 +61,10 @@ pub trait Store: Send + Sync {
     async fn put_close_slice(&self, s: &CloseSlice) -> StoreResult<()>;
     /// The slices of `period`'s close cut into `of` that are done.
     async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>>;
+    /// Marks `period` as closing before its close reads anything: from then on an order write
+    /// that changes the period fails with [`StoreError::Conflict`], and the order's context lists
+    /// the period as closed. Idempotent.
+    async fn mark_closing(&self, period: &str) -> StoreResult<()>;
     /// Marks `period` closed with its statement: only after every slice is written.
     async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()>;
     /// The statement entry of a closed period.
@@ -158,6 +162,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
         (**self).close_progress(period, of).await
+    }
+    async fn mark_closing(&self, period: &str) -> StoreResult<()> {
+        (**self).mark_closing(period).await
     }
     async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
         (**self).mark_closed(period, statement).await

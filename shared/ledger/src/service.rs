@@ -1,15 +1,14 @@
-//! The ledger service: reconcile one order into the ledger (online, provisional), close a period
-//! (authoritative, through the engine's own close), read statements. Generic over [`Store`].
+//! The ledger service: plans, enrollment, close a period (authoritative, through the engine's
+//! own close), read statements. Generic over [`Store`]. Reconciling one order (online,
+//! provisional) is in [`crate::reconcile`].
 
 use crate::model::*;
 use crate::port::{Store, StoreError};
-use mlm_engine::book::{attribute, exchange_rate, Book, Buyer, Catalog, Category, NewOrder, RefundAsk};
-use mlm_engine::close::{fast_start_lines, matrix_lines, unilevel_lines, Upline};
-use mlm_engine::genealogy::{chain, Network, NONE};
-use mlm_engine::num::mul_round;
+use crate::reconcile::{number_repeats, refund_asks};
+use mlm_engine::book::RefundAsk;
+use mlm_engine::genealogy::{chain, Network};
 use mlm_engine::period::{Period, Timestamp};
 use mlm_engine::plan::Plan;
-use mlm_engine::rules::fast_start::in_window;
 use mlm_engine::scenario::{self as sc, Leg, Scenario};
 use mlm_engine::simulate::plan_in;
 use mlm_engine::{Format, InputError, InputErrors, Run};
@@ -22,8 +21,10 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(InputErrors),
-    #[error("no plan has been set")]
+    #[error("no plan has been set: set one first (`mlm set-plan plan.yaml`)")]
     NoPlan,
+    #[error("{period} has not ended: it ends at {ends}; a period closes once its last day is over")]
+    NotEnded { period: String, ends: String },
     #[error("order {0} kept changing under concurrent writers; giving up after {1} attempts")]
     Contended(i64, u32),
 }
@@ -37,6 +38,9 @@ pub enum Applied {
     Written { version: u64, lines: usize },
     /// The order cannot be processed; it is kept with the reason.
     Parked(String),
+    /// The snapshot is older than the one the ledger holds (a slow read lost a race): nothing
+    /// written, and why.
+    Stale(String),
 }
 
 pub struct Ledger<S> {
@@ -45,7 +49,7 @@ pub struct Ledger<S> {
 
 /// How many upline members a provisional evaluation reads (one BatchGet's worth).
 pub const PROVISIONAL_UPLINE: usize = 99;
-const MAX_ATTEMPTS: u32 = 8;
+pub(crate) const MAX_ATTEMPTS: u32 = 8;
 
 fn leg(s: &str) -> Leg {
     if s == "right" {
@@ -55,7 +59,7 @@ fn leg(s: &str) -> Leg {
     }
 }
 
-fn period_of(plan: &Plan, at: i64) -> Period {
+pub(crate) fn period_of(plan: &Plan, at: i64) -> Period {
     Period::of(plan.period, Timestamp(at))
 }
 
@@ -156,6 +160,12 @@ impl<S: Store> Ledger<S> {
     pub async fn enroll(&self, batch: &[DistributorRecord]) -> Result<(), LedgerError> {
         let records = self.check_enrollment(batch).await?;
         self.store.enroll(&records).await?;
+        let index: Vec<(String, String, String)> = records
+            .iter()
+            .filter_map(|d| d.bigcommerce_customer_id.map(|c| (c, &d.id)))
+            .map(|(c, id)| (CUSTOMER_INDEX.to_string(), c.to_string(), serde_json::to_string(id).expect("strings")))
+            .collect();
+        self.store.put_docs(&index).await?;
         Ok(())
     }
 
@@ -248,269 +258,6 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 
-    /// Reconciles the ledger with an order as the store has it now. Idempotent: the same
-    /// snapshot twice writes once. Two workers racing on one order both condition their write on
-    /// the version they read; the loser re-reads and recomputes.
-    pub async fn apply_order(&self, snap: &OrderSnapshot) -> Result<Applied, LedgerError> {
-        let mut parties: Vec<String> = snap.buyer.iter().chain(&snap.referrer).cloned().collect();
-        parties.dedup();
-        let query = ContextQuery { order: snap.id, parties, skus: snap.lines.iter().map(|l| l.sku.clone()).collect() };
-        for _ in 0..MAX_ATTEMPTS {
-            let ctx = self.store.context(&query).await?;
-            if ctx.stored.as_ref().is_some_and(|s| &s.snapshot == snap) {
-                return Ok(Applied::Unchanged);
-            }
-            let desired = match self.desired(&ctx, snap).await? {
-                Ok(d) => d,
-                Err(reason) => {
-                    self.store
-                        .park(&Parked {
-                            key: order_park_key(snap.id),
-                            source: format!("order {}", snap.id),
-                            reason: reason.clone(),
-                            payload: serde_json::to_string(snap).expect("snapshots serialize"),
-                        })
-                        .await?;
-                    return Ok(Applied::Parked(reason));
-                }
-            };
-            let stored = ctx.stored;
-            let (order, delta) = desired;
-            let old_lines = stored.as_ref().map_or(&[][..], |s| s.lines.as_slice());
-            let put_lines: Vec<StoredLine> = order.lines.iter().filter(|l| !old_lines.contains(l)).cloned().collect();
-            let remove_lines: Vec<StoredLine> = old_lines
-                .iter()
-                .filter(|l| !order.lines.iter().any(|n| n.earner == l.earner && n.key() == l.key()))
-                .cloned()
-                .collect();
-            let mut aggregates = Vec::new();
-            if let Some(old) = &stored {
-                if let Some(c) = &old.credited {
-                    aggregates.push(volume_delta(c, &old.period, &old.category, &old.value, Decimal::NEGATIVE_ONE));
-                }
-            }
-            aggregates.extend(delta);
-            let version = stored.as_ref().map_or(1, |s| s.version + 1);
-            let lines = order.lines.len();
-            let write = OrderWrite {
-                order: StoredOrder { version, ..order },
-                expected_version: stored.map(|s| s.version),
-                remove_lines,
-                put_lines,
-                aggregates,
-                // Whatever parked this order before is resolved by this write.
-                unpark: ctx.parked.then(|| order_park_key(snap.id)),
-            };
-            match self.store.write_order(&write).await {
-                Ok(()) => return Ok(Applied::Written { version, lines }),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(LedgerError::Contended(snap.id, MAX_ATTEMPTS))
-    }
-
-    /// The state the ledger should hold for `snap`, or why it cannot be processed.
-    async fn desired(
-        &self,
-        ctx: &OrderContext,
-        snap: &OrderSnapshot,
-    ) -> Result<Result<(StoredOrder, Option<AggregateDelta>), String>, LedgerError> {
-        let (first, later) = versions(&ctx.plans)?;
-        let period = period_of(&first, snap.placed_at);
-        let plan = plan_in(&first, &later, period).clone();
-        if ctx.closed.contains(&period.to_string()) {
-            return Ok(Err(format!("placed in {period}, which is already closed")));
-        }
-        // The parties this order involves, as a small network: the credited distributor's
-        // upline comes from its record, never from walking the tree.
-        let mut people: Vec<DistributorRecord> = ctx.distributors.clone();
-        let find = |people: &[DistributorRecord], id: &str| people.iter().position(|d| d.id == id).map(|i| i as u32);
-        let referrer = match snap.referrer.as_deref() {
-            None => None,
-            Some(r) => match find(&people, r) {
-                Some(d) => Some(d),
-                None => return Ok(Err(format!("referrer {r:?} is not a distributor"))),
-            },
-        };
-        let buyer = match snap.buyer.as_deref() {
-            None => Buyer::Guest,
-            Some(b) => match (find(&people, b), ctx.customers.iter().find(|c| c.id == b)) {
-                (Some(d), _) => Buyer::Distributor(d),
-                (None, Some(c)) => match c.referrer.as_deref() {
-                    None => Buyer::Customer(None),
-                    Some(r) => match find(&people, r) {
-                        Some(d) => Buyer::Customer(Some(d)),
-                        // The customer's referrer: one more read (the fourth round trip at most).
-                        None => match self.store.distributor(r).await? {
-                            Some(rec) => {
-                                people.push(rec);
-                                Buyer::Customer(Some(people.len() as u32 - 1))
-                            }
-                            None => {
-                                return Ok(Err(format!("customer {b:?} has referrer {r:?}, who is not a distributor")))
-                            }
-                        },
-                    },
-                },
-                (None, None) => return Ok(Err(format!("buyer {b:?} is neither a distributor nor a customer"))),
-            },
-        };
-        let (credited, category) = attribute(buyer, referrer);
-        let rate = match exchange_rate(&plan.currency, snap.currency.as_deref(), snap.exchange_rate) {
-            Ok(x) => x,
-            Err(m) => return Ok(Err(format!("exchange rate {m}"))),
-        };
-        // The mapping that paid the order stays with it; a SKU unmapped until now takes the
-        // current one.
-        let mut mappings: Vec<Mapping> = ctx.stored.as_ref().map_or_else(Vec::new, |s| s.mappings.clone());
-        for m in &ctx.mappings {
-            if !mappings.iter().any(|x| x.sku == m.sku) {
-                mappings.push(m.clone());
-            }
-        }
-        let mut catalog = Catalog::default();
-        for m in &mappings {
-            let _ = catalog.add(sc::CatalogItem { sku: m.sku.clone(), bv: m.bv, bv_rate: m.bv_rate, pv: m.pv });
-        }
-        let mut book = Book::new(plan.period, &plan.currency, catalog);
-        let counts = snap.status != OrderStatus::Pending;
-        let mut lines_iter = snap.lines.iter().map(|l| (l.sku.as_str(), l.quantity, l.unit_price));
-        let oi = book
-            .add_order(NewOrder {
-                id: snap.id,
-                buyer: credited,
-                category,
-                placed_at: Timestamp(snap.placed_at),
-                tie: snap.id as u64,
-                exchange_rate: rate,
-                lines: &mut lines_iter,
-            })
-            .expect("a fresh book");
-        for r in refunds_of(snap) {
-            if let Err(e) = book.add_refund(oi, Timestamp(r.at), r.id as u64, r.ask) {
-                return Ok(Err(format!("refund {}: {}: {}", r.id, e.field, e.message)));
-            }
-        }
-        let value = if counts { book.orders[oi as usize].value } else { mlm_engine::book::Value::default() };
-        let category_name = match category {
-            Category::Distributor => "distributor",
-            Category::Retail => "retail",
-            Category::House => "house",
-        };
-        let credited_rec = (credited != NONE).then(|| &people[credited as usize]);
-        let period_s = period.to_string();
-        let lines =
-            if counts { self.provisional(&plan, &book, oi, credited_rec, &period_s).await? } else { Vec::new() };
-        let order = StoredOrder {
-            snapshot: snap.clone(),
-            version: 0,
-            period: period_s.clone(),
-            credited: credited_rec.map(|d| d.id.clone()),
-            category: category_name.into(),
-            value: Volumes { net: value.net, bv: value.bv, pv: value.pv },
-            lines,
-            mappings,
-        };
-        let delta = credited_rec.map(|c| volume_delta(&c.id, &period_s, category_name, &order.value, Decimal::ONE));
-        Ok(Ok((order, delta)))
-    }
-
-    /// Provisional lines (spec preamble): activity from the PV recorded so far in the period,
-    /// compliance from the sales recorded so far, no rank (until the first close). One batched
-    /// read of the upline's running totals, whatever the depth of the genealogy.
-    async fn provisional(
-        &self,
-        plan: &Plan,
-        book: &Book,
-        oi: u32,
-        credited: Option<&DistributorRecord>,
-        period: &str,
-    ) -> Result<Vec<StoredLine>, LedgerError> {
-        let o = &book.orders[oi as usize];
-        let bv = o.value.bv;
-        let label = plan.label();
-        let line = |earner: &str,
-                    kind: &str,
-                    level: Option<u16>,
-                    base: Decimal,
-                    rate: Decimal,
-                    amount: Decimal,
-                    held: bool| {
-            // Money at two decimals, as statements show it (6.0 is stored as 6.00).
-            let mut amount = amount;
-            amount.rescale(2);
-            StoredLine {
-                earner: earner.to_string(),
-                period: period.to_string(),
-                kind: kind.into(),
-                of: None,
-                order: Some(o.id),
-                level,
-                base,
-                rate,
-                amount,
-                status: if held { "held" } else { "payable" }.into(),
-                plan: label.clone(),
-                fin: false,
-                r#ref: None,
-            }
-        };
-        let mut out = Vec::new();
-        let Some(c) = credited else { return Ok(out) };
-        if let (Some(r), Category::Retail) = (&plan.retail, o.category) {
-            if o.value.net > Decimal::ZERO {
-                out.push(line(&c.id, "retail", None, o.value.net, r.rate, mul_round(r.rate, o.value.net, 2), false));
-            }
-        }
-        if bv <= Decimal::ZERO {
-            return Ok(out);
-        }
-        let sponsors = &c.upline[..c.upline.len().min(PROVISIONAL_UPLINE)];
-        let matrix = match &plan.matrix {
-            Some(m) => &c.matrix_upline[..c.matrix_upline.len().min(m.rates.len())],
-            None => &[][..],
-        };
-        let ids: Vec<String> = sponsors.iter().chain(matrix).cloned().collect();
-        let known = self.store.aggregates(period, &ids).await?;
-        let status: HashMap<&str, &Aggregate> = ids.iter().map(String::as_str).zip(&known).collect();
-        let unranked = plan.unilevel_depths().last().copied().unwrap_or(0);
-        let view = |who: u32, id: &str| {
-            let a = status[id];
-            let held = !plan.is_compliant(a.retail_sales, a.personal_sales);
-            Upline { who, active: plan.is_active(a.pv), depth: unranked, held }
-        };
-        // `who` is the position in the path, to name the earner back.
-        if let Some(u) = &plan.unilevel {
-            unilevel_lines(
-                u,
-                bv,
-                sponsors.iter().enumerate().map(|(i, id)| view(i as u32, id)),
-                |a, level, rate, amount| {
-                    out.push(line(&sponsors[a.who as usize], "unilevel", Some(level), bv, rate, amount, a.held));
-                },
-            );
-        }
-        if let Some(m) = &plan.matrix {
-            matrix_lines(
-                m,
-                bv,
-                matrix.iter().enumerate().map(|(i, id)| view(i as u32, id)),
-                |a, level, rate, amount| {
-                    out.push(line(&matrix[a.who as usize], "matrix", Some(level), bv, rate, amount, a.held));
-                },
-            );
-        }
-        // Fast-start (spec §17): on orders in the credited distributor's first `days` days.
-        if let Some(f) = plan.fast_start.as_ref().filter(|f| in_window(f, Timestamp(c.joined_at), o.placed_at)) {
-            let up = sponsors.iter().enumerate().map(|(i, id)| view(i as u32, id));
-            fast_start_lines(f, bv, up, |a, level, rate, amount| {
-                out.push(line(&sponsors[a.who as usize], "fast_start", Some(level), bv, rate, amount, a.held));
-            });
-        }
-        Ok(out)
-    }
-
     /// Everything stored, as the scenario `mlm simulate` would read: the same engine closes it.
     /// Orders tie on `placed_at` by id, refunds tie on `at` by order then refund id.
     pub async fn scenario(&self) -> Result<Scenario, LedgerError> {
@@ -552,7 +299,9 @@ impl<S: Store> Ledger<S> {
                 .clone()
         };
         stored.retain(|o| o.snapshot.status != OrderStatus::Pending);
-        stored.sort_by_key(|o| (o.snapshot.placed_at, o.snapshot.id));
+        // An order an admin booked into a later period counts from when it was booked.
+        let placed = |o: &StoredOrder| o.booked.as_ref().map_or(o.snapshot.placed_at, |b| b.at);
+        stored.sort_by_key(|o| (placed(o), o.snapshot.id));
         let mut refunds: Vec<(i64, i64, i64, sc::Refund)> = Vec::new();
         let orders: Vec<sc::Order> = stored
             .iter()
@@ -560,8 +309,8 @@ impl<S: Store> Ledger<S> {
                 let s = &o.snapshot;
                 let names: HashMap<&str, String> = o.mappings.iter().map(|m| (m.sku.as_str(), alias_of(m))).collect();
                 let name = |sku: &str| names.get(sku).cloned().unwrap_or_else(|| sku.to_string());
-                for r in refunds_of(s) {
-                    let what = match r.ask {
+                for (at, id, ask) in refund_asks(s) {
+                    let what = match ask {
                         RefundAsk::Full => sc::RefundWhat::Full,
                         RefundAsk::Lines(lines) => sc::RefundWhat::Lines(
                             lines
@@ -570,13 +319,13 @@ impl<S: Store> Ledger<S> {
                                 .collect(),
                         ),
                     };
-                    refunds.push((r.at, s.id, r.id, sc::Refund { order: s.id, at: Timestamp(r.at), what }));
+                    refunds.push((at, s.id, id, sc::Refund { order: s.id, at: Timestamp(at), what }));
                 }
                 sc::Order {
                     id: s.id,
                     buyer: s.buyer.clone(),
                     referrer: s.referrer.clone(),
-                    placed_at: Timestamp(s.placed_at),
+                    placed_at: Timestamp(placed(o)),
                     currency: s.currency.clone(),
                     exchange_rate: s.exchange_rate,
                     lines: s
@@ -599,10 +348,24 @@ impl<S: Store> Ledger<S> {
         })
     }
 
+    /// Closes `period` if it has ended by `now` (see [`Ledger::close_period`]); a period that has
+    /// not ended, and so every later one, is refused: orders still arrive in it.
+    pub async fn close_ended(&self, period: &str, now: Timestamp) -> Result<Vec<String>, LedgerError> {
+        let plan = self.plan().await?;
+        let target = Period::parse(plan.period, period)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
+        let ends = target.next().start();
+        if now < ends {
+            return Err(LedgerError::NotEnded { period: period.to_string(), ends: ends.to_rfc3339() });
+        }
+        self.close_period(period).await
+    }
+
     /// Closes `period` (and any earlier period of the run not closed yet): the engine computes
     /// the final statement once, its lines replace the provisional ones slice by slice, and the
     /// period is marked closed last. Returns the periods closed.
     pub async fn close_period(&self, period: &str) -> Result<Vec<String>, LedgerError> {
+        self.mark_closing_until(period).await?;
         let closes = self.compute_closes(period).await?;
         let mut closed = Vec::new();
         for c in closes {
@@ -627,6 +390,7 @@ impl<S: Store> Ledger<S> {
                 format!("slice {slice} of {of}: need 0 ≤ slice < of ≤ {SHARDS}"),
             )));
         }
+        self.mark_closing_until(period).await?;
         let closes = self.compute_closes(period).await?;
         let Some(c) = closes.iter().find(|c| c.period == period) else {
             // Closed already, or nothing at all has happened yet.
@@ -644,6 +408,37 @@ impl<S: Store> Ledger<S> {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// Marks every period of the run up to `period` that is not closed yet as closing, before the
+    /// close reads the orders: an order write that would change one of them after that read fails
+    /// and, retried, finds the period closed (spec: a late event of a closed period).
+    async fn mark_closing_until(&self, period: &str) -> Result<(), LedgerError> {
+        let plan = self.plan().await?;
+        let target = Period::parse(plan.period, period)
+            .map_err(|m| LedgerError::Invalid(InputErrors::one("period".into(), m)))?;
+        let closed = self.store.closed_periods().await?;
+        let mut p = match closed.iter().filter_map(|c| Period::parse(plan.period, c).ok()).max() {
+            Some(last) => last.next(),
+            // Nothing closed yet: from the first period any order can be in (no earlier order
+            // can be written while the close runs, since every period up to the target is marked).
+            None => self.first_period(&plan).await?.unwrap_or(target),
+        };
+        while p <= target {
+            self.store.mark_closing(&p.to_string()).await?;
+            p = p.next();
+        }
+        Ok(())
+    }
+
+    /// The period of the earliest stored order, if any.
+    async fn first_period(&self, plan: &Plan) -> Result<Option<Period>, LedgerError> {
+        let orders = self.store.orders().await?;
+        Ok(orders
+            .iter()
+            .map(|o| o.booked.as_ref().map_or(o.snapshot.placed_at, |b| b.at))
+            .min()
+            .map(|t| period_of(plan, t)))
     }
 
     /// The closes of every period up to `period` that is not closed yet, computed by the engine.
@@ -684,10 +479,13 @@ impl<S: Store> Ledger<S> {
                             status,
                             plan: v.plan,
                             fin: true,
+                            seq: 0,
                             r#ref: v.r#ref,
                         }
                     })
-                    .collect();
+                    .collect::<Vec<_>>();
+                let mut lines = lines;
+                number_repeats(&mut lines);
                 let payouts = st
                     .payout
                     .iter()
@@ -760,6 +558,7 @@ pub fn snapshots(sc: &Scenario) -> Vec<OrderSnapshot> {
                 .collect(),
             refunds: refunds.remove(&o.id).unwrap_or_default(),
             status: OrderStatus::Paid,
+            modified_at: None,
         })
         .collect()
 }
@@ -787,44 +586,6 @@ impl Close {
     }
 }
 
-struct RefundIn {
-    id: i64,
-    at: i64,
-    ask: RefundAsk,
-}
-
-/// The snapshot's refunds in (`at`, id) order, then a cancellation as a full refund of whatever
-/// remains (nothing is added when the refunds already took everything).
-fn refunds_of(s: &OrderSnapshot) -> Vec<RefundIn> {
-    let mut out: Vec<RefundIn> = s
-        .refunds
-        .iter()
-        .map(|r| RefundIn {
-            id: r.id,
-            at: r.at,
-            ask: if r.full { RefundAsk::Full } else { RefundAsk::Lines(r.lines.clone()) },
-        })
-        .collect();
-    out.sort_by_key(|r| (r.at, r.id));
-    if let OrderStatus::Cancelled { at } = s.status {
-        let mut left: HashMap<&str, i64> = HashMap::new();
-        for l in &s.lines {
-            *left.entry(&l.sku).or_default() += l.quantity as i64;
-        }
-        let mut everything = false;
-        for r in &s.refunds {
-            everything |= r.full;
-            for (sku, q) in &r.lines {
-                *left.entry(sku).or_default() -= *q as i64;
-            }
-        }
-        if !everything && left.values().any(|&q| q > 0) {
-            out.push(RefundIn { id: i64::MAX, at, ask: RefundAsk::Full });
-        }
-    }
-    out
-}
-
 /// The newest of the plan versions (as [`Ledger::plan`] reads it), from versions already read.
 pub fn latest_plan(versions: &[PlanVersion]) -> Result<Plan, LedgerError> {
     let last = versions.last().ok_or(LedgerError::NoPlan)?;
@@ -848,15 +609,4 @@ pub(crate) fn versions(all: &[PlanVersion]) -> Result<(Plan, Vec<(Period, Plan)>
 /// E-mails compare trimmed and lower-cased (one person, one account).
 pub fn normalize_email(e: &str) -> String {
     e.trim().to_lowercase()
-}
-
-fn volume_delta(earner: &str, period: &str, category: &str, v: &Volumes, sign: Decimal) -> AggregateDelta {
-    AggregateDelta {
-        earner: earner.to_string(),
-        period: period.to_string(),
-        pv: v.pv * sign,
-        bv: v.bv * sign,
-        retail_sales: if category == "retail" { v.net * sign } else { Decimal::ZERO },
-        personal_sales: if category == "distributor" { v.net * sign } else { Decimal::ZERO },
-    }
 }

@@ -31,7 +31,11 @@ pub async fn run_all<S: Store + 'static, F: Fn() -> Fut, Fut: Future<Output = S>
     let (a, b) = (fresh().await, fresh().await);
     a_close_in_slices_equals_one_close(a, b).await;
     replay_equals_simulate(fresh().await, 7, 60, 400).await;
+    lifecycle::lived_months_equal_simulate(fresh().await, 11, 60, 400).await;
+    lifecycle::closed_periods_park_new_orders(fresh().await).await;
 }
+
+pub mod lifecycle;
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
@@ -95,6 +99,7 @@ fn line(earner: &str, order: i64, level: u16, amount: &str) -> StoredLine {
         status: "payable".into(),
         plan: "conformance@3".into(),
         fin: false,
+        seq: 0,
         r#ref: None,
     }
 }
@@ -111,6 +116,7 @@ fn order(id: i64, version: u64, lines: Vec<StoredLine>) -> StoredOrder {
             lines: vec![SnapshotLine { sku: "K".into(), quantity: version as u32, unit_price: dec("10") }],
             refunds: vec![],
             status: OrderStatus::Paid,
+            modified_at: None,
         },
         version,
         period: "2026-11".into(),
@@ -119,6 +125,8 @@ fn order(id: i64, version: u64, lines: Vec<StoredLine>) -> StoredOrder {
         value: Volumes { net: dec("10"), bv: dec("10"), pv: dec("10") },
         lines,
         mappings: vec![Mapping { sku: "K".into(), bv: Some(dec("10")), bv_rate: None, pv: Some(dec("10")) }],
+        late: vec![],
+        booked: None,
     }
 }
 
@@ -135,6 +143,7 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
         put_lines: vec![l1.clone()],
         aggregates: vec![agg("B", "10")],
         unpark: None,
+        periods: vec!["2026-11".into()],
     };
     s.write_order(&first).await.unwrap();
     assert_eq!(s.order(9).await.unwrap(), Some(first.order.clone()));
@@ -148,6 +157,7 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
         put_lines: vec![l2.clone()],
         aggregates: vec![agg("B", "-10"), agg("B", "20")],
         unpark: None,
+        periods: vec!["2026-11".into()],
     };
     assert!(matches!(s.write_order(&second).await, Err(StoreError::Conflict(9))));
     assert_eq!(s.order(9).await.unwrap().unwrap().version, 1);
@@ -155,12 +165,34 @@ pub async fn conditional_order_writes<S: Store>(s: S) {
     second.expected_version = Some(1);
     s.write_order(&second).await.unwrap();
     assert_eq!(s.order(9).await.unwrap().unwrap().version, 2);
-    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2]);
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2.clone()]);
     let a = s.aggregates("2026-11", &["B".into(), "Z".into()]).await.unwrap();
     assert_eq!(a[0].pv, dec("20"));
     assert_eq!(a[1], Aggregate::default());
     assert_eq!(s.orders().await.unwrap().len(), 1);
     assert_eq!(s.order(10).await.unwrap(), None);
+    // Once a period's close has begun, no order write may change it: the context says it is
+    // closed and the write conflicts, whatever the context read before.
+    s.put_plan(&PlanVersion { version: 3, text: PLAN.into(), effective: None }).await.unwrap();
+    let q = ContextQuery { order: 9, parties: vec![], skus: vec![] };
+    assert!(s.context(&q).await.unwrap().closed.is_empty());
+    s.mark_closing("2026-11").await.unwrap();
+    s.mark_closing("2026-11").await.unwrap();
+    assert_eq!(s.context(&q).await.unwrap().closed, vec!["2026-11".to_string()]);
+    assert_eq!(s.closed_periods().await.unwrap(), Vec::<String>::new(), "closing is not closed");
+    let third = OrderWrite {
+        order: order(9, 3, vec![]),
+        expected_version: Some(2),
+        remove_lines: vec![l2.clone()],
+        put_lines: vec![],
+        aggregates: vec![],
+        unpark: None,
+        periods: vec!["2026-12".into(), "2026-11".into()],
+    };
+    assert!(matches!(s.write_order(&third).await, Err(StoreError::Conflict(9))));
+    assert_eq!(s.lines("2026-11", "A").await.unwrap(), vec![l2]);
+    // A write that changes only other periods goes through.
+    s.write_order(&OrderWrite { periods: vec!["2026-12".into()], remove_lines: vec![], ..third }).await.unwrap();
 }
 
 pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
@@ -172,6 +204,7 @@ pub async fn close_replaces_provisional_lines<S: Store>(s: S) {
         put_lines: vec![p.clone()],
         aggregates: vec![],
         unpark: None,
+        periods: vec!["2026-11".into()],
     })
     .await
     .unwrap();
@@ -267,7 +300,7 @@ pub async fn documents_and_retired_mappings<S: Store>(s: S) {
 }
 
 /// The statement `mlm simulate` prints for one period, as JSON.
-fn simulated(sc: Scenario) -> Vec<(String, serde_json::Value)> {
+pub(crate) fn simulated(sc: Scenario) -> Vec<(String, serde_json::Value)> {
     let run = Run::prepare(sc).expect("generated scenarios are valid");
     let ex = run.explain();
     let mut out = Vec::new();
@@ -316,7 +349,7 @@ pub async fn replay_equals_simulate<S: Store>(s: S, seed_: u64, n: usize, orders
         match ledger.apply_order(&truth).await.unwrap() {
             Applied::Written { .. } => written += 1,
             Applied::Unchanged => unchanged += 1,
-            Applied::Parked(why) => panic!("order {} parked: {why}", truth.id),
+            Applied::Parked(why) | Applied::Stale(why) => panic!("order {} not taken: {why}", truth.id),
         }
     }
     assert!(written >= full.len() && unchanged > 0, "written {written}, unchanged {unchanged}");
@@ -436,6 +469,9 @@ impl<S: Store> Store for Racing<S> {
     async fn close_progress(&self, period: &str, of: u32) -> StoreResult<Vec<u32>> {
         self.inner.close_progress(period, of).await
     }
+    async fn mark_closing(&self, period: &str) -> StoreResult<()> {
+        self.inner.mark_closing(period).await
+    }
     async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {
         self.inner.mark_closed(period, statement).await
     }
@@ -553,6 +589,7 @@ pub async fn the_mapping_that_paid_an_order_stays_with_it<S: Store>(s: S) {
         lines: vec![SnapshotLine { sku: "K".into(), quantity: 2, unit_price: dec("50") }],
         refunds: vec![],
         status: OrderStatus::Paid,
+        modified_at: None,
     };
     ledger.apply_order(&first).await.unwrap();
     ledger.set_mapping(&mapping("100")).await.unwrap();
@@ -603,6 +640,7 @@ pub async fn plan_versions_take_effect_from_their_period<S: Store>(s: S) {
         lines: vec![SnapshotLine { sku: "K".into(), quantity: 1, unit_price: dec("100") }],
         refunds: vec![],
         status: OrderStatus::Paid,
+        modified_at: None,
     };
     ledger.apply_order(&order(1, nov + day)).await.unwrap();
     // Tree-shaping changes and changes without a period are refused, naming the key.

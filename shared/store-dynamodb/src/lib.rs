@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use mlm_ledger::model::*;
@@ -325,7 +325,20 @@ impl DynamoStore {
 const DOC_PART: usize = 300_000;
 
 fn closed_of(meta: Option<&Item>) -> Vec<String> {
-    let mut v = match meta.and_then(|m| m.get("closed")) {
+    set_of(meta, "closed")
+}
+
+/// Closed periods and those whose close has started.
+fn closing_of(meta: Option<&Item>) -> Vec<String> {
+    let mut v = set_of(meta, "closed");
+    v.extend(set_of(meta, "closing"));
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn set_of(meta: Option<&Item>, name: &str) -> Vec<String> {
+    let mut v = match meta.and_then(|m| m.get(name)) {
         Some(AttributeValue::Ss(set)) => set.clone(),
         _ => Vec::new(),
     };
@@ -475,7 +488,7 @@ impl Store for DynamoStore {
         }
         let meta = by_pk.get("META").copied();
         ctx.plans = plans_of(meta)?;
-        ctx.closed = closed_of(meta);
+        ctx.closed = closing_of(meta);
         ctx.stored = by_pk.get(&format!("O#{}", q.order)).map(|it| rec(it)).transpose()?;
         ctx.parked = by_pk.contains_key("PARKED");
         for p in &q.parties {
@@ -534,6 +547,18 @@ impl Store for DynamoStore {
             Some(v) => p.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
         };
         let mut items = vec![TransactWriteItem::builder().put(p.build().map_err(backend)?).build()];
+        if !w.periods.is_empty() {
+            // None of the periods it changes may have started closing (a closed one has, too).
+            let mut check = ConditionCheck::builder().table_name(&self.table).set_key(Some(key("META", "LEDGER")));
+            let mut terms = Vec::new();
+            for (i, p) in w.periods.iter().enumerate() {
+                terms.push(format!("NOT contains(closing, :c{i})"));
+                check = check.expression_attribute_values(format!(":c{i}"), s(p.clone()));
+            }
+            let expr = format!("attribute_not_exists(closing) OR ({})", terms.join(" AND "));
+            let check = check.condition_expression(expr).build().map_err(backend)?;
+            items.push(TransactWriteItem::builder().condition_check(check).build());
+        }
         let put_keys: Vec<Item> = w
             .put_lines
             .iter()
@@ -655,6 +680,19 @@ impl Store for DynamoStore {
             .collect();
         done.sort();
         Ok(done)
+    }
+
+    async fn mark_closing(&self, period: &str) -> StoreResult<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key("META", "LEDGER")))
+            .update_expression("ADD closing :p")
+            .expression_attribute_values(":p", AttributeValue::Ss(vec![period.to_string()]))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
     }
 
     async fn mark_closed(&self, period: &str, statement: &str) -> StoreResult<()> {

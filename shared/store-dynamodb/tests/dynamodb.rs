@@ -82,6 +82,7 @@ fn order(id: i64, buyer: &str) -> OrderSnapshot {
         lines: vec![SnapshotLine { sku: "K".into(), quantity: 1, unit_price: "100".parse().unwrap() }],
         refunds: vec![],
         status: OrderStatus::Paid,
+        modified_at: None,
     }
 }
 

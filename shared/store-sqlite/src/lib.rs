@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS lines (period TEXT NOT NULL, earner TEXT NOT NULL, ke
 CREATE TABLE IF NOT EXISTS close_slices (period TEXT NOT NULL, of INTEGER NOT NULL, slice INTEGER NOT NULL, PRIMARY KEY (period, of, slice));
 CREATE TABLE IF NOT EXISTS aggregates (period TEXT NOT NULL, earner TEXT NOT NULL, pv TEXT NOT NULL, bv TEXT NOT NULL, retail TEXT NOT NULL, personal TEXT NOT NULL, PRIMARY KEY (period, earner));
 CREATE TABLE IF NOT EXISTS closes (period TEXT PRIMARY KEY, statement TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS closing (period TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS payouts (period TEXT NOT NULL, earner TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (period, earner));
 CREATE TABLE IF NOT EXISTS parked (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (collection TEXT NOT NULL, key TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (collection, key));
@@ -169,7 +170,9 @@ impl Store for SqliteStore {
                 stored: one("SELECT state FROM orders WHERE id = ?1", &q.order)?.map(|s| parse(&s)).transpose()?,
                 plans: records(c, "SELECT record FROM plans ORDER BY seq")?,
                 closed: {
-                    let mut st = c.prepare_cached("SELECT period FROM closes ORDER BY period").map_err(backend)?;
+                    let mut st = c
+                        .prepare_cached("SELECT period FROM closes UNION SELECT period FROM closing ORDER BY period")
+                        .map_err(backend)?;
                     let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(backend)?;
                     rows.collect::<Result<_, _>>().map_err(backend)?
                 },
@@ -238,6 +241,15 @@ impl Store for SqliteStore {
                 tx.query_row("SELECT version FROM orders WHERE id = ?1", [id], |r| r.get(0)).optional().map_err(backend)?;
             if current != w.expected_version {
                 return Err(StoreError::Conflict(id));
+            }
+            for p in &w.periods {
+                let closing: Option<i64> = tx
+                    .query_row("SELECT 1 FROM closing WHERE period = ?1 UNION SELECT 1 FROM closes WHERE period = ?1", [p], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                if closing.is_some() {
+                    return Err(StoreError::Conflict(id));
+                }
             }
             tx.execute(
                 "INSERT OR REPLACE INTO orders (id, version, period, state) VALUES (?1, ?2, ?3, ?4)",
@@ -350,6 +362,13 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             let rows = st.query_map(params![period, of], |r| r.get::<_, u32>(0)).map_err(backend)?;
             rows.map(|r| r.map_err(backend)).collect()
+        })
+    }
+
+    async fn mark_closing(&self, period: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("INSERT OR IGNORE INTO closing (period) VALUES (?1)", [period]).map_err(backend)?;
+            Ok(())
         })
     }
 

@@ -1,5 +1,6 @@
-//! Accounts: a BigCommerce customer is linked to a distributor (customer attribute
-//! `mlm_distributor_id`, else the distributor's normalized e-mail) or is a retail customer
+//! Accounts: a BigCommerce customer is linked to a distributor (the customer id imported with
+//! it, else the customer attribute `mlm_distributor_id`, else the distributor's normalized
+//! e-mail) or is a retail customer
 //! (with the referrer of customer attribute `mlm_referrer`). One person never becomes two
 //! parties: a second account with the e-mail of an existing distributor (or retail customer) is
 //! flagged as a duplicate for an admin and its orders are credited to the existing party.
@@ -8,7 +9,7 @@ use crate::commerce::{Commerce, CustomerFacts, DISTRIBUTOR_ATTRIBUTE, REFERRER_A
 use crate::orders::Reprocess;
 use crate::{Outcome, Sync, SyncError};
 use mlm_bigcommerce::events::Work;
-use mlm_ledger::model::CustomerRecord;
+use mlm_ledger::model::{CustomerRecord, CUSTOMER_INDEX};
 use mlm_ledger::port::Store;
 use mlm_ledger::service::normalize_email;
 use serde::{Deserialize, Serialize};
@@ -144,8 +145,14 @@ impl<S: Store, C: Commerce> Sync<S, C> {
             }
         }
         let attr = |name: &str| f.attributes.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let distributor = match attr(DISTRIBUTOR_ATTRIBUTE) {
-            Some(d) => match store.distributor(&d).await? {
+        // The account imported with the distributor first, then the attribute, then the e-mail.
+        let imported = match self.get_doc::<String>(CUSTOMER_INDEX, &id.to_string()).await? {
+            Some(d) => store.distributor(&d).await?,
+            None => None,
+        };
+        let distributor = match (imported, attr(DISTRIBUTOR_ATTRIBUTE)) {
+            (Some(rec), _) => Some(rec),
+            (None, Some(d)) => match store.distributor(&d).await? {
                 Some(rec) => Some(rec),
                 None => {
                     return Ok(Err(format!(
@@ -153,7 +160,7 @@ impl<S: Store, C: Commerce> Sync<S, C> {
                     )))
                 }
             },
-            None => store.distributor_by_email(&email).await?,
+            (None, None) => store.distributor_by_email(&email).await?,
         };
         let (link, first) = match distributor {
             Some(d) => {

@@ -2,11 +2,13 @@
 //! reconcile the ledger with it. An order with an unmapped line needs attention: it is parked
 //! and reprocessed when the mapping arrives.
 
-use crate::commerce::{Commerce, OrderFacts, REFERRER_METAFIELD};
+use crate::accounts::{Link, Role};
+use crate::commerce::{Commerce, OrderFacts, DISTRIBUTOR_ATTRIBUTE, REFERRER_ATTRIBUTE, REFERRER_METAFIELD};
 use crate::snapshot::{carries_volume, order_snapshot, Parties};
 use crate::{Outcome, Sync, SyncError};
 use mlm_bigcommerce::api::OrderProduct;
-use mlm_bigcommerce::events::Work;
+use mlm_bigcommerce::events::{Message, Work};
+use mlm_ledger::model::Parked;
 use mlm_ledger::model::{order_park_key, ContextQuery};
 use mlm_ledger::port::Store;
 use mlm_ledger::service::{latest_plan, Applied};
@@ -41,6 +43,20 @@ pub struct CartAttribution {
     /// The order placed from the cart, once seen (so a late attribution reaches it).
     #[serde(default)]
     pub order: Option<i64>,
+}
+
+/// Collection `unattributed`: BigCommerce customer id → [`Unattributed`].
+pub const UNATTRIBUTED: &str = "unattributed";
+
+/// A retail account with orders that nobody is credited for, for an admin to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unattributed {
+    pub customer: i64,
+    pub email: String,
+    /// The retail party its orders are recorded under.
+    pub party: String,
+    pub orders: Vec<i64>,
+    pub reason: String,
 }
 
 /// Why an attribution is refused (answered 400).
@@ -136,9 +152,15 @@ impl<S: Store, C: Commerce> Sync<S, C> {
     /// metafield, else a guest's cart attribution. `Err` is a reason to park.
     async fn parties(&self, facts: &OrderFacts) -> Result<Result<Parties, String>, SyncError> {
         let o = &facts.order;
+        let mut unreferred = None;
         let buyer = if o.customer_id > 0 {
             match self.account(o.customer_id).await? {
-                Ok(link) => Some(link.party),
+                Ok(link) => {
+                    if link.role == Role::Retail && link.referrer.is_none() {
+                        unreferred = Some(link.clone());
+                    }
+                    Some(link.party)
+                }
                 Err(reason) => return Ok(Err(format!("order {}: {reason}", o.id))),
             }
         } else {
@@ -162,7 +184,41 @@ impl<S: Store, C: Commerce> Sync<S, C> {
                 }
             }
         }
-        Ok(Ok(Parties { buyer, referrer: referrer.filter(|r| !r.is_empty()) }))
+        let referrer = referrer.filter(|r| !r.is_empty());
+        if let (Some(link), None) = (unreferred, &referrer) {
+            self.flag_unattributed(&link, o.id).await?;
+        }
+        Ok(Ok(Parties { buyer, referrer }))
+    }
+
+    /// A customer account that links to no distributor and carries no referrer, with an order
+    /// that names none either: a house sale, unless the account belongs to someone. Flagged for
+    /// an admin (collection `unattributed`), never silently.
+    async fn flag_unattributed(&self, link: &Link, order: i64) -> Result<(), SyncError> {
+        let key = link.customer.to_string();
+        let mut flag = self.get_doc::<Unattributed>(UNATTRIBUTED, &key).await?.unwrap_or_else(|| Unattributed {
+            customer: link.customer,
+            email: link.email.clone(),
+            party: link.party.clone(),
+            orders: Vec::new(),
+            reason: format!(
+                "customer {} links to no distributor (no imported customer id, no {DISTRIBUTOR_ATTRIBUTE} \
+                 attribute, no distributor with its e-mail) and has no {REFERRER_ATTRIBUTE}: its orders are \
+                 house sales; link the account or set its referrer, then reprocess its orders",
+                link.customer
+            ),
+        });
+        if !flag.orders.contains(&order) {
+            flag.orders.push(order);
+            tracing::warn!(needs_attention = 1, customer = link.customer, order, "orders of an unattributed account");
+            self.put_doc(UNATTRIBUTED, &key, &flag).await?;
+        }
+        Ok(())
+    }
+
+    /// Accounts flagged as unattributed, for an admin.
+    pub async fn unattributed(&self) -> Result<Vec<Unattributed>, SyncError> {
+        Ok(self.all_docs::<Unattributed>(UNATTRIBUTED).await?.into_iter().map(|(_, d)| d).collect())
     }
 
     /// Records the referrer of a cart (`POST /attribution`): a replicated site calls it when a
@@ -196,7 +252,8 @@ impl<S: Store, C: Commerce> Sync<S, C> {
 
     /// Reprocesses the parked entries `which` selects; returns how many were retried. Boxed:
     /// reprocessing recurses (a product's new mapping reprocesses orders, a customer's link its
-    /// orders), and the box keeps the future `Send` for the Lambda runtime.
+    /// orders), and the box keeps the future `Send` for the Lambda runtime. An entry whose retry
+    /// fails again (BigCommerce still unreachable) stays parked with the new reason.
     pub fn reprocess_parked(&self, which: Reprocess) -> BoxFuture<'_, Result<usize, SyncError>> {
         Box::pin(async move {
             let mut n = 0;
@@ -212,21 +269,52 @@ impl<S: Store, C: Commerce> Sync<S, C> {
                 if !selected {
                     continue;
                 }
-                let Some((kind, id)) = p.key.split_once('#') else { continue };
-                let Ok(id) = id.parse::<i64>() else { continue };
-                let done = match kind {
-                    "order" => self.order(id).await?,
-                    "customer" => self.customer(id, false).await?,
-                    "product" => self.product(id, false).await?,
-                    _ => continue,
-                };
+                let Some(retry) = retry_of(&p) else { continue };
                 n += 1;
-                // Ledger writes resolve an order's entry themselves; the others are resolved here.
-                if !matches!(done, Outcome::Parked(_) | Outcome::Order(Applied::Parked(_))) {
-                    self.ledger.store.unpark(&p.key).await?;
+                let done = match retry {
+                    Retry::Order(id) => self.order(id).await,
+                    Retry::Customer(id) => self.customer(id, false).await,
+                    Retry::Product(id) => self.product(id, false).await,
+                    Retry::Message(m) => self.handle(&m).await,
+                };
+                match done {
+                    // Ledger writes resolve an order's entry themselves; the others are resolved here.
+                    Ok(Outcome::Parked(_) | Outcome::Order(Applied::Parked(_))) => {}
+                    Ok(_) => self.ledger.store.unpark(&p.key).await?,
+                    Err(e) => {
+                        tracing::warn!(needs_attention = 1, parked = %p.key, error = %e, "reprocessing failed; still parked");
+                        let reason = format!("reprocessing failed: {e}");
+                        self.ledger.store.park(&Parked { reason, ..p }).await?;
+                    }
                 }
             }
             Ok(n)
         })
+    }
+}
+
+/// What a parked entry retries.
+enum Retry {
+    Order(i64),
+    Customer(i64),
+    Product(i64),
+    /// A queue message that failed every attempt: handled again as it was.
+    Message(Message),
+}
+
+/// The retry of a parked entry, by its key (`order#250`, `customer#7`, `product#3`) or, for a
+/// queue message (`message#<webhook-id>`), its payload. `None`: nothing can be retried (an
+/// unreadable message): an admin dismisses it.
+fn retry_of(p: &Parked) -> Option<Retry> {
+    let (kind, id) = p.key.split_once('#')?;
+    if kind == "message" {
+        return serde_json::from_str(&p.payload).ok().map(Retry::Message);
+    }
+    let id = id.parse::<i64>().ok()?;
+    match kind {
+        "order" => Some(Retry::Order(id)),
+        "customer" => Some(Retry::Customer(id)),
+        "product" => Some(Retry::Product(id)),
+        _ => None,
     }
 }

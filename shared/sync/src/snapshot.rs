@@ -203,6 +203,9 @@ pub fn order_snapshot(
         lines,
         refunds,
         status,
+        // Seconds only: two changes within one second compare equal, and then the refunds
+        // already recorded still tell an older snapshot (`mlm_ledger::reconcile::staler`).
+        modified_at: rfc2822_to_unix_nanos(&o.date_modified).ok(),
     })
 }
 
