@@ -18,6 +18,16 @@ use mlm_scenario_gen::{generate, Params};
 use rust_decimal::Decimal;
 use std::time::Instant;
 
+/// CPU seconds (user + system) this process has used: steadier than wall time on a shared
+/// machine.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn peak_rss_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -76,8 +86,8 @@ fn main() {
             })
             .count()
     };
-    println!("| distributors | orders | generate s | validate+value s | close s | periods | lines | commissions | peak RSS MiB |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| distributors | orders | generate s | validate+value s | close s | close CPU s | periods | lines | commissions | peak RSS MiB |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let t = Instant::now();
         let mut scenario = generate(&Params { distributors: n, orders: 5 * n, seed: 42, months: 1, refund_percent: 4 });
@@ -91,6 +101,7 @@ fn main() {
         let prepare_s = t.elapsed().as_secs_f64();
 
         let t = Instant::now();
+        let cpu = cpu_s();
         let (mut periods, mut lines, mut commissions) = (0, 0usize, Decimal::ZERO);
         run.close_all(|st| {
             periods += 1;
@@ -99,8 +110,9 @@ fn main() {
             true
         });
         let close_s = t.elapsed().as_secs_f64();
+        let close_cpu = cpu_s() - cpu;
         println!(
-            "| {n} | {} | {generate_s:.2} | {prepare_s:.2} | {close_s:.2} | {periods} | {lines} | {commissions} | {} |",
+            "| {n} | {} | {generate_s:.2} | {prepare_s:.2} | {close_s:.2} | {close_cpu:.2} | {periods} | {lines} | {commissions} | {} |",
             5 * n,
             peak_rss_mib().map_or("?".into(), |m| m.to_string())
         );
