@@ -81,6 +81,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/api/admin/duplicates", get(duplicates))
         .route("/api/admin/duplicates/{customer}/merge", post(merge))
         .merge(crate::adjustments::routes())
+        // The admin console's routes, one file per resource.
+        .merge(crate::console::routes())
         .route(
             UNKNOWN_API_ROUTE,
             axum::routing::any(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") }),
@@ -107,7 +109,7 @@ impl Caller {
     pub(crate) fn identity(&self) -> Result<&Identity, ApiError> {
         self.0.as_ref().map_err(|e| ApiError::from(e.clone()))
     }
-    fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
+    pub(crate) fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
         let who = self.identity()?;
         who.may_read(id).map_err(|e| {
             tracing::warn!(caller = %who.who(), target = id, "read of another distributor refused");
@@ -225,7 +227,7 @@ impl ApiState {
     pub(crate) fn now(&self) -> Timestamp {
         Timestamp((self.now)() * 1_000_000_000)
     }
-    async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
+    pub(crate) async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
         self.ledger()
             .store
             .distributor(id)
@@ -233,7 +235,7 @@ impl ApiState {
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no distributor {id:?}")))
     }
     /// The standing of `period`, else the latest published.
-    async fn standing(&self, id: &str, period: Option<&str>) -> ApiResult<Option<Standing>> {
+    pub(crate) async fn standing(&self, id: &str, period: Option<&str>) -> ApiResult<Option<Standing>> {
         let store = &self.ledger().store;
         let text = match period {
             Some(p) => store.doc(&standing::collection(id), p).await?,
@@ -242,12 +244,16 @@ impl ApiState {
         text.map(parse_standing).transpose()
     }
     /// Several distributors' standings of one period, in one batched read.
-    async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
+    pub(crate) async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
         let keys: Vec<(String, String)> = ids.iter().map(|id| (standing::collection(id), period.to_string())).collect();
         let texts = self.ledger().store.docs_at(&keys).await?;
         texts.into_iter().map(|t| t.map(parse_standing).transpose()).collect()
     }
-    async fn doc<T: serde::de::DeserializeOwned>(&self, collection: &str, key: &str) -> ApiResult<Option<T>> {
+    pub(crate) async fn doc<T: serde::de::DeserializeOwned>(
+        &self,
+        collection: &str,
+        key: &str,
+    ) -> ApiResult<Option<T>> {
         self.ledger()
             .store
             .doc(collection, key)
@@ -523,7 +529,7 @@ struct DownlineQuery {
     cursor: Option<String>,
 }
 
-fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInclusive<T>) -> ApiResult<T>
+pub(crate) fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInclusive<T>) -> ApiResult<T>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
@@ -541,7 +547,7 @@ where
 }
 
 /// `?period=`, checked against the plan's kind of period.
-async fn period_param(s: &ApiState, p: Option<&str>) -> ApiResult<Option<String>> {
+pub(crate) async fn period_param(s: &ApiState, p: Option<&str>) -> ApiResult<Option<String>> {
     match p {
         None => Ok(None),
         Some(p) => {
