@@ -435,12 +435,14 @@ impl<S: Store> Ledger<S> {
         Ok(())
     }
 
-    /// The period of the earliest stored order, if any.
+    /// The period of the run's first event (an order or an adjustment), if any.
     async fn first_period(&self, plan: &Plan) -> Result<Option<Period>, LedgerError> {
         let orders = self.store.orders().await?;
+        let adjustments = self.adjustments().await?;
         Ok(orders
             .iter()
             .map(|o| o.booked.as_ref().map_or(o.snapshot.placed_at, |b| b.at))
+            .chain(adjustments.iter().map(|a| a.at))
             .min()
             .map(|t| period_of(plan, t)))
     }
