@@ -3,7 +3,12 @@
 # starts `mlm serve` on it, and runs scripts/browser/browser-test.mjs (playwright-core driving
 # Debian's /usr/bin/chromium) against the page at `/` with `mlm token`'s tokens. Installs
 # Chromium (apt) and playwright-core (npm, pinned in scripts/browser/package-lock.json) if absent.
-# Screenshots: target/browser/dashboard-phone.png, dashboard-desktop.png (and failure.png).
+# Then signs in through the managed login: scripts/browser/oidc-standin.mjs (a local OpenID
+# Connect stand-in answering like Cognito) and `mlm serve --oidc-issuer` on the same data, with
+# scripts/browser/signin-test.mjs (PKCE, the new-password step, refresh, sign-out).
+# Screenshots: target/browser/dashboard-*.png, console-<panel>-<size>.png, signin-*.png (and
+# failure.png / signin-failure.png).
+# Then the storefront attribution script (scripts/browser/storefront-test.mjs) on a local page.
 # Usage: scripts/browser-test.sh   (part of scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +32,14 @@ mlm=target/debug/mlm
 
 tmp=$(mktemp -d)
 serve_pid=""
-cleanup() {
+oidc_pid=""
+stop_serve() {
   if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  serve_pid=""
+}
+cleanup() {
+  stop_serve
+  if [ -n "$oidc_pid" ]; then kill "$oidc_pid" 2>/dev/null || true; wait "$oidc_pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -41,22 +52,26 @@ if ! "$mlm" demo --data "$tmp/demo.db" > "$tmp/demo.log" 2>&1; then
 fi
 
 # The dashboard reads never call BigCommerce; serve only needs the settings present.
-BIGCOMMERCE_STORE_HASH=demo BIGCOMMERCE_ACCESS_TOKEN=x BIGCOMMERCE_CLIENT_SECRET=x \
-  BIGCOMMERCE_API_BASE=http://127.0.0.1:9 RUST_LOG=warn \
-  "$mlm" serve --data "$tmp/demo.db" --listen 127.0.0.1:0 > "$tmp/serve.log" 2>&1 &
-serve_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's#.*listening on \(http://[0-9.:]*\).*#\1#p' "$tmp/serve.log" | head -n 1)
-  if [ -n "$url" ] || ! kill -0 "$serve_pid" 2>/dev/null; then break; fi
-  sleep 0.2
-done
-if [ -z "$url" ]; then
-  cat "$tmp/serve.log" >&2
-  echo "browser: FAILED: mlm serve did not start (log above)" >&2
-  exit 1
-fi
-echo "mlm serve at $url"
+start_serve() {
+  : > "$tmp/serve.log"
+  BIGCOMMERCE_STORE_HASH=demo BIGCOMMERCE_ACCESS_TOKEN=x BIGCOMMERCE_CLIENT_SECRET=x \
+    BIGCOMMERCE_API_BASE=http://127.0.0.1:9 RUST_LOG=warn \
+    "$mlm" serve --data "$tmp/demo.db" --listen 127.0.0.1:0 "$@" > "$tmp/serve.log" 2>&1 &
+  serve_pid=$!
+  url=""
+  for _ in $(seq 1 100); do
+    url=$(sed -n 's#.*listening on \(http://[0-9.:]*\).*#\1#p' "$tmp/serve.log" | head -n 1)
+    if [ -n "$url" ] || ! kill -0 "$serve_pid" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  if [ -z "$url" ]; then
+    cat "$tmp/serve.log" >&2
+    echo "browser: FAILED: mlm serve did not start (log above)" >&2
+    exit 1
+  fi
+  echo "mlm serve at $url"
+}
+start_serve
 
 MLM_URL=$url \
   MLM_ME=D02 MLM_OTHER=D05 \
@@ -68,3 +83,32 @@ MLM_URL=$url \
     tail -n 40 "$tmp/serve.log" >&2
     exit 1
   }
+stop_serve
+
+# Sign-in through the managed login stand-in (ID tokens of 20 s, so the page must refresh).
+echo "sign-in through the OpenID Connect stand-in"
+OIDC_ID_TTL=20 OIDC_CLIENT_ID=mlm-dashboard \
+  OIDC_USERS='[{"username":"d02@acme.example","password":"Temporary-123","distributor_id":"D02","temporary":true},
+               {"username":"admin@acme.example","password":"Admin-Password-1","groups":["admin"]}]' \
+  node scripts/browser/oidc-standin.mjs > "$tmp/oidc.log" 2>&1 &
+oidc_pid=$!
+issuer=""
+for _ in $(seq 1 50); do
+  issuer=$(sed -n 's#.*listening on \(http://[0-9.:]*\).*#\1#p' "$tmp/oidc.log" | head -n 1)
+  if [ -n "$issuer" ] || ! kill -0 "$oidc_pid" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+if [ -z "$issuer" ]; then
+  cat "$tmp/oidc.log" >&2
+  echo "browser: FAILED: the OpenID Connect stand-in did not start (log above)" >&2
+  exit 1
+fi
+start_serve --oidc-issuer "$issuer" --oidc-client-id mlm-dashboard
+MLM_URL=$url MLM_ID_TTL=20 MLM_SHOTS=target/browser node scripts/browser/signin-test.mjs || {
+  echo "--- mlm serve's log" >&2
+  tail -n 40 "$tmp/serve.log" >&2
+  exit 1
+}
+
+# The replicated-site attribution script on a local storefront page (storefront/mlm-attribution.js).
+node scripts/browser/storefront-test.mjs

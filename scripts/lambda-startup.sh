@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
-functions=(webhook-intake commission-calc refund-reversal catalog-sync rank-compliance dashboard-api)
+functions=(webhook-intake commission-calc refund-reversal catalog-sync rank-compliance reconcile dashboard-api)
 packages=()
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 echo "building ${functions[*]} for this machine (release)" >&2

@@ -24,7 +24,7 @@ LAMBDA_TOOLS=$(scripts/lambda-tools.sh)
 SAM_CLI_TELEMETRY=0 "$LAMBDA_TOOLS/sam" validate --lint --template template.yaml --region us-east-1
 
 step "Lambda build (cargo lambda build --release --arm64; each bootstrap under 10 MB)"
-functions=(webhook-intake commission-calc refund-reversal catalog-sync rank-compliance dashboard-api)
+functions=(webhook-intake commission-calc refund-reversal catalog-sync rank-compliance reconcile dashboard-api)
 packages=()
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 PATH="$LAMBDA_TOOLS:$PATH" cargo lambda build --release --arm64 --locked "${packages[@]}"

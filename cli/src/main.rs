@@ -10,8 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod migrate;
+mod reconcile;
 mod serve;
+mod setup_store;
+mod statement_view;
 mod store_front;
+mod what_if;
 
 #[derive(Parser)]
 #[command(name = "mlm", version, about = "Commission engine for direct-selling companies on BigCommerce")]
@@ -38,9 +43,12 @@ enum Command {
         data: Data,
     },
     /// Import distributors from CSV (`id,sponsor_id,email,joined_at` and optionally
-    /// `bigcommerce_customer_id,binary_parent,binary_leg`), in enrollment order. The whole file is
-    /// checked first and every problem reported with its line; then it is written in batches.
+    /// `bigcommerce_customer_id,binary_parent,binary_leg`), in enrollment order, or retail
+    /// customers (`id,email,referrer,bigcommerce_customer_id`). The whole file is checked first
+    /// and every problem reported with its line; then it is written in batches. Re-importing
+    /// skips rows already there identically and refuses rows that would change them.
     Import {
+        /// The CSV file; its header says which kind it is.
         csv: PathBuf,
         #[command(flatten)]
         data: Data,
@@ -59,13 +67,29 @@ enum Command {
     ClosePeriod {
         /// `2026-11`, or `2026-W05` for weekly plans.
         period: String,
+        /// Rehearsal clock (RFC 3339; default `MLM_NOW`, else the machine's): "now" for the
+        /// close, so a staging ledger can play a month and its close ahead of time.
+        #[arg(long)]
+        now: Option<String>,
         #[command(flatten)]
         data: Data,
     },
+    /// Replay the stored periods FROM..TO under a candidate plan and show, beside what was paid,
+    /// what it would have paid (totals by kind, payout ratio, ranks reached, the twenty
+    /// distributors whose pay changes most). Nothing is written.
+    WhatIf(what_if::WhatIfArgs),
     /// Print a closed period's statement (the JSON of `mlm simulate`).
     Statement {
+        /// The closed period (`2026-11`, or `2026-W05` for weekly plans).
         #[arg(long)]
         period: String,
+        /// Only this distributor's entry.
+        #[arg(long)]
+        distributor: Option<String>,
+        /// `json` (the statement as `mlm simulate` prints it), or one row per distributor as an
+        /// aligned `table` or `csv`.
+        #[arg(long, value_enum, default_value = "json")]
+        format: statement_view::Format,
         #[command(flatten)]
         data: Data,
     },
@@ -100,6 +124,15 @@ enum Command {
         #[arg(long)]
         destination: String,
     },
+    /// Reconcile the ledger with the store: every order modified since the last reconcile (or
+    /// `--since`, the go-live back-fill) goes through the path its webhook takes, and every hook
+    /// the engine needs is checked, re-enabled or created. Resumable and idempotent; exits 1 if a
+    /// hook could not be fixed.
+    Reconcile(reconcile::ReconcileArgs),
+    /// Make the store ready: creates the customer attributes mlm_distributor_id and mlm_referrer,
+    /// registers the webhooks (with --destination), lists variants without volumes, and prints
+    /// what is left to do. Running it again changes nothing.
+    SetupStore(setup_store::SetupArgs),
     /// Retry what was parked (all entries, or `--key order#250`), and list what is still parked
     /// with why. `--book KEY` counts an order that arrived for a closed period in the open one;
     /// `--dismiss KEY` drops an entry (both recorded with who and when).
@@ -215,6 +248,14 @@ fn token(
     if ttl_hours <= 0 {
         return Err(Err(anyhow::anyhow!("--ttl-hours must be positive")));
     }
+    if let Some(id) = distributor {
+        let ledger = data.open().map_err(Err)?;
+        if block_on(ledger.store.distributor(id)).map_err(|e| Err(e.into()))?.is_none() {
+            return Err(Err(anyhow::anyhow!(
+                "--distributor {id}: no such distributor in this ledger (enroll it with `mlm import`, same --data/--dynamodb)"
+            )));
+        }
+    }
     let key = data.token_key().map_err(Err)?;
     let claims = mlm_app::auth::dev_claims(distributor, admin, serve::unix_now(), ttl_hours * 3600);
     println!("{}", key.sign(&claims));
@@ -236,7 +277,21 @@ fn load_into(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Err
     let scenario = load(path).map_err(Err)?.map_err(Ok)?;
     let ledger = data.open().map_err(Err)?;
     let file = path.display().to_string();
-    let applied = block_on(ledger.load_scenario(&scenario)).map_err(|e| ledger_err(&file, e))?;
+    // What `Ledger::load_scenario` does, order by order, with a progress bar on a terminal.
+    block_on(ledger.seed(&scenario)).map_err(|e| ledger_err(&file, e))?;
+    let snaps = mlm_ledger::service::snapshots(&scenario);
+    let bar = ProgressBar::new(snaps.len() as u64)
+        .with_style(ProgressStyle::with_template("loading orders {pos}/{len} {bar:30} {elapsed}").expect("template"));
+    let applied = block_on(async {
+        let mut applied = Vec::with_capacity(snaps.len());
+        for snap in &snaps {
+            applied.push(ledger.apply_order(snap).await?);
+            bar.inc(1);
+        }
+        Ok::<_, mlm_ledger::LedgerError>(applied)
+    })
+    .map_err(|e| ledger_err(&file, e))?;
+    bar.finish_and_clear();
     let parked = applied.iter().filter(|a| matches!(a, mlm_ledger::Applied::Parked(_))).count();
     eprintln!("loaded {} distributors and {} orders ({parked} parked)", scenario.distributors.len(), applied.len());
     Ok(())
@@ -266,6 +321,9 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
         .with_context(|| format!("cannot read {file}"))
         .map_err(Err)?;
     let headers = reader.headers().map_err(|e| Err(e.into()))?.clone();
+    if headers.iter().any(|h| h == "referrer") && !headers.iter().any(|h| h == "sponsor_id") {
+        return migrate::import_customers(path, data);
+    }
     let col = |name: &str| headers.iter().position(|h| h == name);
     let mut errors = Vec::new();
     let (id, sponsor, email, joined) = (col("id"), col("sponsor_id"), col("email"), col("joined_at"));
@@ -341,6 +399,12 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
         }
     }
     let ledger = data.open().map_err(Err)?;
+    migrate::need_plan(&ledger).map_err(Err)?;
+    let skipped = if header_ok {
+        migrate::skip_enrolled(&ledger, &mut records, &mut lines, &mut errors).map_err(Err)?
+    } else {
+        0
+    };
     if header_ok {
         if let Err(e) = block_on(ledger.check_enrollment(&records)) {
             match e {
@@ -374,7 +438,7 @@ fn import(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    eprintln!("imported {} distributors", checked.len());
+    eprintln!("imported {} distributors ({skipped} already enrolled, skipped)", checked.len());
     Ok(())
 }
 
@@ -387,9 +451,14 @@ fn set_plan(path: &Path, effective: Option<&str>, data: &Data) -> Result<(), Res
     Ok(())
 }
 
-fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+fn close_period(period: &str, now: Option<&str>, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+    let clock = mlm_app::clock::Clock::from_env(now).map_err(|e| Err(anyhow::anyhow!(e)))?;
+    if clock.is_fixed() {
+        eprintln!("rehearsal clock: now is {}", clock.now().to_rfc3339());
+    }
+    let now = clock.now();
     let ledger = data.open().map_err(Err)?;
-    let now = mlm_engine::period::Timestamp(serve::unix_now() * 1_000_000_000);
+    // With a rehearsal clock, "ended" is by that clock.
     let closed = match block_on(ledger.close_ended(period, now)) {
         Err(e @ mlm_ledger::LedgerError::NotEnded { .. }) => return Err(Err(anyhow::anyhow!("{e}"))),
         other => other.map_err(|e| ledger_err("ledger", e))?,
@@ -404,11 +473,16 @@ fn close_period(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow:
     Ok(())
 }
 
-fn statement(period: &str, data: &Data) -> Result<(), Result<Invalid, anyhow::Error>> {
+fn statement(
+    period: &str,
+    distributor: Option<&str>,
+    format: statement_view::Format,
+    data: &Data,
+) -> Result<(), Result<Invalid, anyhow::Error>> {
     let ledger = data.open().map_err(Err)?;
     match block_on(ledger.statement(period)).map_err(|e| ledger_err("ledger", e))? {
         Some(json) => {
-            print!("{json}");
+            print!("{}", statement_view::render(&json, period, distributor, format).map_err(Err)?);
             Ok(())
         }
         None => Err(Err(anyhow::anyhow!("period {period} is not closed; run `mlm close-period {period}` first"))),
@@ -429,8 +503,11 @@ fn main() -> ExitCode {
         Command::Load { scenario, data } => load_into(&scenario, &data),
         Command::Import { csv, data } => import(&csv, &data),
         Command::SetPlan { plan, effective, data } => set_plan(&plan, effective.as_deref(), &data),
-        Command::ClosePeriod { period, data } => close_period(&period, &data),
-        Command::Statement { period, data } => statement(&period, &data),
+        Command::ClosePeriod { period, now, data } => close_period(&period, now.as_deref(), &data),
+        Command::Statement { period, distributor, format, data } => {
+            statement(&period, distributor.as_deref(), format, &data)
+        }
+        Command::WhatIf(args) => what_if::what_if(&args),
         Command::Demo(args) => demo::demo(args).map_err(Err),
         Command::Token { distributor, admin, ttl_hours, data } => {
             token(distributor.as_deref(), admin, ttl_hours, &data)
@@ -438,6 +515,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args).map_err(Err),
         Command::Catalog(cmd) => store_front::catalog(cmd).map_err(Err),
         Command::RegisterWebhooks { destination } => store_front::register(&destination).map_err(Err),
+        Command::Reconcile(args) => reconcile::reconcile(args).map_err(Err),
+        Command::SetupStore(args) => setup_store::setup(args).map_err(Err),
         Command::Reprocess { key, book, dismiss, data } => match (book, dismiss) {
             (Some(k), _) => store_front::book(&k, &data).map_err(Err),
             (None, Some(k)) => store_front::dismiss(&k, &data).map_err(Err),

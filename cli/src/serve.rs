@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Plan file to start from, if the ledger has none yet.
     #[arg(long)]
     pub plan: Option<std::path::PathBuf>,
+    /// Rehearsal clock for the tick (RFC 3339; default `MLM_NOW`, else the machine's): play a
+    /// month's close in staging before go-live. Webhook signatures keep the real clock.
+    #[arg(long)]
+    pub now: Option<String>,
     /// Do not run the schedule (the hourly tick that closes ended periods and queues payouts):
     /// periods are then closed by hand (`mlm close-period`, the admin API), e.g. to replay past
     /// months in a test environment.
@@ -29,6 +33,31 @@ pub struct ServeArgs {
     pub no_schedule: bool,
     #[command(flatten)]
     pub data: Data,
+    /// Also accept RS256 ID tokens of this OpenID Connect issuer (a Cognito user pool, or a
+    /// local stand-in), checked against its `/.well-known/jwks.json`; development tokens still work.
+    #[arg(long, requires = "oidc_client_id")]
+    pub oidc_issuer: Option<String>,
+    /// The app client the ID tokens must be issued to (their `aud`).
+    #[arg(long, requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+    /// The managed login the page signs in through (authorize, token, logout); default the issuer.
+    #[arg(long, requires = "oidc_issuer")]
+    pub signin_domain: Option<String>,
+}
+
+/// The issuer's keys, read once at start-up.
+async fn oidc(issuer: &str, client_id: &str) -> Result<mlm_app::auth::OidcKeys> {
+    let url = format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'));
+    let text = reqwest::Client::new()
+        .get(&url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .with_context(|| format!("--oidc-issuer: cannot read {url}"))?
+        .text()
+        .await?;
+    mlm_app::auth::OidcKeys::from_jwks(issuer, client_id, &text).map_err(|e| anyhow::anyhow!("{url}: {e}"))
 }
 
 pub fn unix_now() -> i64 {
@@ -77,13 +106,29 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
         let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client_from_env()?));
         let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
+        let clock = mlm_app::clock::Clock::from_env(args.now.as_deref()).map_err(anyhow::Error::msg)?;
+        if clock.is_fixed() {
+            eprintln!("mlm serve: rehearsal clock, the tick's now is {}", clock.now().to_rfc3339());
+        }
         let tick = (!args.no_schedule).then_some(Duration::from_secs(3600));
-        let local = Local::start(sync, verifier, tick);
+        let local = Local::start_with_clock(sync, verifier, tick, clock);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
         eprintln!("mlm serve: listening on http://{} (dashboard at /, tokens: `mlm token`)", listener.local_addr()?);
-        axum::serve(listener, local.router(key))
+        let router = match (&args.oidc_issuer, &args.oidc_client_id) {
+            (Some(issuer), Some(client_id)) => {
+                let keys = oidc(issuer, client_id).await?;
+                let login = mlm_app::signin::ManagedLogin {
+                    domain: args.signin_domain.clone().unwrap_or_else(|| issuer.clone()).trim_end_matches('/').into(),
+                    client_id: client_id.clone(),
+                };
+                eprintln!("mlm serve: signing in through {} (ID tokens of {issuer})", login.domain);
+                local.router_with(mlm_app::auth::Auth::Oidc { issuer: Box::new(keys), local: key }, Some(login))
+            }
+            _ => local.router(key),
+        };
+        axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -52,6 +52,10 @@ const texts = async (page, selector) => (await page.locator(selector).allTextCon
 // Every figure on the dashboard of `id` (of `chosen` period, else the default one) against the
 // API's answers for `token`.
 async function compareFigures(page, token, id, chosen) {
+  // Without a chosen period the page opens on the last closed period (the open one's live
+  // volumes beside it), or on the latest standing while nothing has closed.
+  const lastClosed = (await ok(token, `/api/distributors/${id}/periods`)).periods.filter((p) => p.final).pop();
+  chosen = chosen ?? lastClosed?.period;
   const summary = await ok(token, `/api/distributors/${id}` + (chosen ? `?period=${chosen}` : ""));
   const st = summary.standing;
   const period = chosen ?? (st ? st.period : summary.current.period);
@@ -103,9 +107,22 @@ async function compareFigures(page, token, id, chosen) {
   }
   // Commission lines of the standing's period, in the API's order, with their explanations.
   same(await page.locator("[data-testid=period-select]").inputValue(), period, `${id}: selected period`);
-  same(await page.locator("[data-testid=line]").count(), lines.lines.length, `${id}: number of lines in ${period}`);
-  same(await texts(page, "[data-testid=line-amount]"), lines.lines.map((l) => l.amount), `${id}: line amounts`);
-  same(await texts(page, "[data-testid=line-explanation]"), lines.lines.map((l) => l.explanation), `${id}: line explanations`);
+  // The first page of 20, in the statement's order; then sorted by amount, largest first.
+  const first = lines.lines.slice(0, 20);
+  same(await page.locator("[data-testid=line]").count(), first.length, `${id}: lines on the first page of ${period}`);
+  same(await texts(page, "[data-testid=line-amount]"), first.map((l) => l.amount), `${id}: line amounts`);
+  same(await texts(page, "[data-testid=line-explanation]"), first.map((l) => l.explanation), `${id}: line explanations`);
+  if (lines.lines.length > 20) {
+    same(await text(page, "[data-testid=lines-page]"), `page 1 of ${Math.ceil(lines.lines.length / 20)}`, `${id}: lines pager`);
+  }
+  if (lines.lines.length > 1) {
+    await page.locator("[data-testid=lines-sort]").selectOption("amount");
+    const byAmount = lines.lines.map((l, i) => [l, i]).sort((a, b) => parseFloat(b[0].amount) - parseFloat(a[0].amount) || a[1] - b[1]).slice(0, 20).map(([l]) => l.amount);
+    await page.waitForFunction((n) => document.querySelector("[data-testid=lines-sort]")?.value === "amount", null);
+    same(await texts(page, "[data-testid=line-amount]"), byAmount, `${id}: lines sorted by amount`);
+    await page.locator("[data-testid=lines-sort]").selectOption("statement");
+    await page.waitForFunction(() => document.querySelector("[data-testid=lines-sort]")?.value === "statement");
+  }
   same(await text(page, "[data-testid=lines-total]"), lines.total, `${id}: lines total`);
   // Payouts and balance.
   same(await text(page, "[data-testid=balance]"), payouts.balance, `${id}: balance`);
@@ -114,7 +131,7 @@ async function compareFigures(page, token, id, chosen) {
   same(await texts(page, "[data-testid=customer]"), customers.customers.map((c) => c.id), `${id}: retail customers`);
   // The chart: a PV and an earnings bar per period.
   const bars = await page.locator("[data-testid=chart-bar]").evaluateAll((gs) => gs.map((g) => [g.dataset.period, g.dataset.kind, g.dataset.value]));
-  same(bars, periods.periods.slice(-12).flatMap((p) => [[p.period, "pv", p.pv], [p.period, "earned", p.earned]]), `${id}: chart bars`);
+  same(bars, periods.periods.slice(-12).flatMap((p) => [[p.period, "pv", p.pv], [p.period, "payable", p.payable]]), `${id}: chart bars`);
   // Every period the API knows is selectable.
   const options = await page.locator("[data-testid=period-select] option").evaluateAll((os) => os.map((o) => o.value));
   for (const p of periods.periods) check(options.includes(p.period), `${id}: period ${p.period} is not in the selector`);
@@ -156,6 +173,84 @@ function watch(page, errors) {
       errors.push(`the page loaded something from outside the server: ${u}`);
     }
   });
+}
+
+// The admin console's panels, each against its admin route, with a screenshot per panel at
+// this size (console-<panel>-<size>.png).
+async function consolePanels(page, size) {
+  const shot = (name) => page.locator("[data-testid=console]").screenshot({ path: join(SHOTS, `console-${name}-${size}.png`) });
+  const tab = async (id) => {
+    await page.locator(`[data-testid=tab-${id}]`).click();
+    await page.locator(`[data-testid=console-panel][data-panel=${id}]`).waitFor();
+  };
+  step = `admin console overview (${size})`;
+  await tab("overview");
+  const o = await ok(ADMIN, "/api/admin/overview");
+  const cur = page.locator("[data-testid=overview-current]");
+  await cur.waitFor();
+  same([await cur.getAttribute("data-period"), await cur.getAttribute("data-status")], [o.period, o.status], "overview period");
+  same(await text(page, "[data-testid=overview-current] [data-testid=company-sales]"), o.company.sales, "overview sales");
+  same(await text(page, "[data-testid=overview-current] [data-testid=company-commissions]"), o.company.commissions, "overview commissions");
+  same(await page.locator("[data-testid=overview-current] [data-testid=top-earner] a").allTextContents(),
+    o.top_earners.map((t) => t.id), "overview top earners");
+  if (o.previous) {
+    const prev = page.locator("[data-testid=overview-previous]");
+    same(await prev.getAttribute("data-period"), o.previous.period, "previous period beside");
+    same(await text(page, "[data-testid=overview-previous] [data-testid=company-payouts]"), o.previous.company.payouts, "previous payouts");
+  }
+  await noHorizontalScroll(page, `console overview (${size})`);
+  await shot("overview");
+
+  step = `admin console distributors (${size})`;
+  await tab("distributors");
+  await page.locator("[data-testid=dir-total]").waitFor();
+  const list = await ok(ADMIN, "/api/admin/distributors?limit=25");
+  same(await page.locator("[data-testid=dir-row]").evaluateAll((rs) => rs.map((r) => r.dataset.id)),
+    list.distributors.map((d) => d.id), "distributor list, first page");
+  await page.locator("[data-testid=dir-q]").fill(ME);
+  await page.locator("[data-testid=dir-go]").click();
+  const found = await ok(ADMIN, `/api/admin/distributors?q=${encodeURIComponent(ME)}&limit=25`);
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=dir-row]").length === n, found.distributors.length);
+  check(found.distributors.some((d) => d.id === ME), `searching ${ME} does not find it`);
+  await noHorizontalScroll(page, `console distributors (${size})`);
+  await shot("distributors");
+
+  step = `admin console compliance (${size})`;
+  await tab("compliance");
+  const comp = await ok(ADMIN, "/api/admin/compliance");
+  await page.locator("[data-testid=compliance-row]").first().waitFor();
+  same(await page.locator("[data-testid=compliance-row]").count(), comp.distributors.length, "compliance rows");
+  await shot("compliance");
+
+  step = `admin console payouts (${size})`;
+  await tab("payouts");
+  await page.locator("[data-testid=payout-row], [data-testid=section-error]").first().waitFor();
+  const csv = await (await fetch(`${BASE}/api/admin/payouts.csv`, { headers: { Authorization: `Bearer ${ADMIN}` } })).text();
+  same(await page.locator("[data-testid=payout-row]").count(), csv.trim().split("\n").length - 1, "payout rows");
+  await shot("payouts");
+
+  step = `admin console plans (${size})`;
+  await tab("plans");
+  const plans = await ok(ADMIN, "/api/admin/plans");
+  await page.locator("[data-testid=plan-version]").first().waitFor();
+  same(await page.locator("[data-testid=plan-version]").evaluateAll((rs) => rs.map((r) => r.dataset.label)),
+    plans.versions.map((v) => v.label).reverse(), "plan versions, newest first");
+  same(await page.locator("[data-testid=plan-diff]").count(), Math.max(0, plans.versions.length - 1), "a diff per later version");
+  await shot("plans");
+  // The plan in force replayed on the last closed period: it pays what was paid, row by row.
+  const closedPeriod = o.status === "closed" ? o.period : o.previous?.period;
+  if (closedPeriod) {
+    step = `admin console what-if (${size})`;
+    await page.locator("[data-testid=whatif-from]").fill(closedPeriod);
+    await page.locator("[data-testid=whatif-to]").fill(closedPeriod);
+    await page.locator("[data-testid=whatif-go]").click();
+    await page.locator("[data-testid=whatif-totals], [data-testid=whatif-result] [data-testid=section-error]").first().waitFor();
+    const rows = await page.locator("[data-testid=whatif-row]").evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent.trim())));
+    check(rows.length > 5, `what-if: ${rows.length} rows`);
+    for (const [k, paid, cand] of rows) same(cand, paid, `what-if of the plan in force, ${k}`);
+    await page.locator("[data-testid=whatif]").screenshot({ path: join(SHOTS, `console-whatif-${size}.png`) });
+  }
+  await tab("overview");
 }
 
 async function main() {
@@ -339,6 +434,13 @@ async function main() {
     });
     same(await text(page, "[data-testid=ops-result]"), expected, `closing ${ended.period} again from the page`);
     await page.locator("[data-testid=ops]").screenshot({ path: join(SHOTS, "dashboard-admin-ops.png") });
+
+    await consolePanels(page, "desktop");
+    step = "admin console on a phone";
+    const adminPhone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })).newPage();
+    await signIn(adminPhone, ADMIN);
+    await consolePanels(adminPhone, "phone");
+    await adminPhone.context().close();
 
     // A distributor that does not exist: the API's 404 text.
     const missing = await api(ADMIN, "/api/distributors/NOPE");

@@ -37,6 +37,12 @@ pub enum ConfigError {
 /// Looks a variable up: the process environment in production, a map in tests.
 pub type Lookup<'a> = &'a (dyn Fn(&str) -> Option<String> + Send + Sync);
 
+/// Refuses `MLM_NOW` (the clock override of local rehearsals): a deployed function only ever
+/// runs on real time. Checked at start by every function.
+pub fn refuse_clock_override(lookup: Lookup) -> Result<(), ConfigError> {
+    mlm_app::clock::refuse_override(&|v| lookup(v)).map_err(|reason| ConfigError::Invalid { var: "MLM_NOW", reason })
+}
+
 /// The process environment.
 pub fn process_env(var: &str) -> Option<String> {
     std::env::var(var).ok()

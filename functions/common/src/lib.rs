@@ -44,6 +44,7 @@ pub async fn sqs_client(lookup: Lookup<'_>) -> Result<aws_sdk_sqs::Client, Confi
 
 /// The ledger store: the table `MLM_LEDGER_TABLE`, at `MLM_DYNAMODB_ENDPOINT` when set.
 pub async fn store_from_env(lookup: Lookup<'_>) -> Result<Arc<dyn Store>, ConfigError> {
+    config::refuse_clock_override(lookup)?;
     let table = required(lookup, LEDGER_TABLE)?;
     let mut b = aws_sdk_dynamodb::config::Builder::from(&aws().await);
     if let Some(e) = url(lookup, DYNAMODB_ENDPOINT)? {

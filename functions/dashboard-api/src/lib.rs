@@ -15,7 +15,16 @@ use std::sync::Arc;
 /// The function's HTTP service.
 pub fn app(sync: Arc<SharedSync>, payouts: Arc<dyn PayoutSink>) -> axum::Router {
     let api = ApiState { sync: sync.clone(), auth: Arc::new(Auth::Gateway), payouts, now: Arc::new(system_now) };
-    attribution_router(sync).merge(api_router(api)).layer(axum::middleware::map_request(gateway_claims))
+    // The managed login the page signs in through (template.yaml sets both; a bad pair is logged
+    // and the page falls back to a pasted token rather than the function failing to start).
+    let login = mlm_app::signin::ManagedLogin::from_env(|k| std::env::var(k).ok())
+        .inspect_err(|e| tracing::error!(error = %e, "sign-in configuration refused"))
+        .ok()
+        .flatten();
+    attribution_router(sync)
+        .merge(api_router(api))
+        .merge(mlm_app::signin::signin_router(login))
+        .layer(axum::middleware::map_request(gateway_claims))
 }
 
 /// The JWT authorizer's verified claims (`requestContext.authorizer.jwt.claims`), where the

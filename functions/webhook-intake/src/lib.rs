@@ -18,6 +18,7 @@ pub fn app(state: IntakeState) -> axum::Router {
 /// The client secret (`MLM_SECRET_ID`, or `BIGCOMMERCE_CLIENT_SECRET`), the queues
 /// (`MLM_QUEUE_*_URL`, `MLM_SQS_ENDPOINT`) and the system clock.
 pub async fn state_from_env() -> Result<IntakeState, ConfigError> {
+    mlm_lambda_common::config::refuse_clock_override(&process_env)?;
     let secret = credential(&process_env, Credential::ClientSecret).await?;
     let verifier = Verifier::from_client_secret(&secret)
         .map_err(|e| ConfigError::Invalid { var: Credential::ClientSecret.var(), reason: e.to_string() })?;

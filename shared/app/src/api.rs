@@ -53,7 +53,7 @@ pub struct ApiState {
 /// The caller, as the authentication middleware found it (refusals are answered by the routes
 /// that need an identity, so the public routes share the router).
 #[derive(Clone)]
-struct Caller(Result<Identity, Denied>);
+pub(crate) struct Caller(Result<Identity, Denied>);
 
 pub fn api_router(state: ApiState) -> Router {
     let api = Router::new()
@@ -80,6 +80,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/api/admin/unattributed", get(unattributed))
         .route("/api/admin/duplicates", get(duplicates))
         .route("/api/admin/duplicates/{customer}/merge", post(merge))
+        // The admin console's routes, one file per resource.
+        .merge(crate::console::routes())
         .route(
             UNKNOWN_API_ROUTE,
             axum::routing::any(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route") }),
@@ -103,10 +105,10 @@ async fn authenticate(State(s): State<ApiState>, mut req: Request, next: Next) -
 }
 
 impl Caller {
-    fn identity(&self) -> Result<&Identity, ApiError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, ApiError> {
         self.0.as_ref().map_err(|e| ApiError::from(e.clone()))
     }
-    fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
+    pub(crate) fn reader_of(&self, id: &str) -> Result<&Identity, ApiError> {
         let who = self.identity()?;
         who.may_read(id).map_err(|e| {
             tracing::warn!(caller = %who.who(), target = id, "read of another distributor refused");
@@ -114,7 +116,7 @@ impl Caller {
         })?;
         Ok(who)
     }
-    fn admin(&self) -> Result<&Identity, ApiError> {
+    pub(crate) fn admin(&self) -> Result<&Identity, ApiError> {
         let who = self.identity()?;
         who.must_be_admin()?;
         Ok(who)
@@ -136,7 +138,7 @@ struct FieldError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError { status, message: message.into(), errors: Vec::new() }
     }
     fn invalid(errors: mlm_engine::InputErrors) -> ApiError {
@@ -146,7 +148,7 @@ impl ApiError {
             errors: errors.0.into_iter().map(|e| FieldError { field: e.path, message: e.message }).collect(),
         }
     }
-    fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
         // `error` names the field too, so a client that shows only `error` still says where.
         let message = message.into();
         ApiError {
@@ -210,7 +212,7 @@ impl From<TickError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// A published standing document (a stored one that does not parse is the server's fault).
 fn parse_standing(text: String) -> ApiResult<Standing> {
@@ -218,13 +220,13 @@ fn parse_standing(text: String) -> ApiResult<Standing> {
 }
 
 impl ApiState {
-    fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
+    pub(crate) fn ledger(&self) -> &mlm_ledger::service::Ledger<Arc<dyn mlm_ledger::port::Store>> {
         &self.sync.ledger
     }
-    fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         Timestamp((self.now)() * 1_000_000_000)
     }
-    async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
+    pub(crate) async fn distributor(&self, id: &str) -> ApiResult<DistributorRecord> {
         self.ledger()
             .store
             .distributor(id)
@@ -232,7 +234,7 @@ impl ApiState {
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no distributor {id:?}")))
     }
     /// The standing of `period`, else the latest published.
-    async fn standing(&self, id: &str, period: Option<&str>) -> ApiResult<Option<Standing>> {
+    pub(crate) async fn standing(&self, id: &str, period: Option<&str>) -> ApiResult<Option<Standing>> {
         let store = &self.ledger().store;
         let text = match period {
             Some(p) => store.doc(&standing::collection(id), p).await?,
@@ -241,12 +243,16 @@ impl ApiState {
         text.map(parse_standing).transpose()
     }
     /// Several distributors' standings of one period, in one batched read.
-    async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
+    pub(crate) async fn standings(&self, ids: &[String], period: &str) -> ApiResult<Vec<Option<Standing>>> {
         let keys: Vec<(String, String)> = ids.iter().map(|id| (standing::collection(id), period.to_string())).collect();
         let texts = self.ledger().store.docs_at(&keys).await?;
         texts.into_iter().map(|t| t.map(parse_standing).transpose()).collect()
     }
-    async fn doc<T: serde::de::DeserializeOwned>(&self, collection: &str, key: &str) -> ApiResult<Option<T>> {
+    pub(crate) async fn doc<T: serde::de::DeserializeOwned>(
+        &self,
+        collection: &str,
+        key: &str,
+    ) -> ApiResult<Option<T>> {
         self.ledger()
             .store
             .doc(collection, key)
@@ -505,7 +511,7 @@ struct DownlineQuery {
     cursor: Option<String>,
 }
 
-fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInclusive<T>) -> ApiResult<T>
+pub(crate) fn number<T>(field: &str, v: Option<&str>, default: T, range: std::ops::RangeInclusive<T>) -> ApiResult<T>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
@@ -523,7 +529,7 @@ where
 }
 
 /// `?period=`, checked against the plan's kind of period.
-async fn period_param(s: &ApiState, p: Option<&str>) -> ApiResult<Option<String>> {
+pub(crate) async fn period_param(s: &ApiState, p: Option<&str>) -> ApiResult<Option<String>> {
     match p {
         None => Ok(None),
         Some(p) => {

@@ -9,10 +9,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
+pub mod console;
 pub mod http;
 pub mod local;
 pub mod schedule;
+pub mod signin;
 pub mod standing;
+pub mod whatif;
 pub mod worker;
 
 use mlm_ledger::port::Store;

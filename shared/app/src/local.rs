@@ -5,13 +5,13 @@
 
 use crate::api::{api_router, ApiState};
 use crate::auth::{Auth, LocalKey};
+use crate::clock::Clock;
 use crate::http::{attribution_router, intake_router, IntakeState};
-use crate::schedule::{tick, LedgerPayouts};
+use crate::schedule::{tick_reconciled, LedgerPayouts};
 use crate::SharedSync;
 use axum::Router;
 use mlm_bigcommerce::events::{Message, Queue};
 use mlm_bigcommerce::signature::Verifier;
-use mlm_engine::period::Timestamp;
 use mlm_ledger::model::Parked;
 use mlm_queue::{LocalQueue, WorkQueue};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +45,18 @@ impl Drop for Local {
 impl Local {
     /// Starts the workers (and the tick every `tick_every`, first at once, if given).
     pub fn start(sync: Arc<SharedSync>, verifier: Verifier, tick_every: Option<Duration>) -> Local {
+        Local::start_with_clock(sync, verifier, tick_every, Clock::System)
+    }
+
+    /// [`Local::start`] with the tick reading `clock` (`mlm serve --now`, a staging rehearsal).
+    /// The tick reconciles first ([`tick_reconciled`]), creating missing hooks at
+    /// `MLM_WEBHOOK_DESTINATION` when set.
+    pub fn start_with_clock(
+        sync: Arc<SharedSync>,
+        verifier: Verifier,
+        tick_every: Option<Duration>,
+        clock: Clock,
+    ) -> Local {
         let (queue, mut rx) = LocalQueue::new();
         let delivered = queue.delivered();
         let done = Arc::new(AtomicUsize::new(0));
@@ -59,8 +71,10 @@ impl Local {
                 let mut timer = tokio::time::interval(every);
                 loop {
                     timer.tick().await;
-                    let now = Timestamp(crate::http::system_now() * 1_000_000_000);
-                    match tick(&s.ledger, now, &LedgerPayouts(s.ledger.store.clone())).await {
+                    let now = clock.now();
+                    let destination = std::env::var("MLM_WEBHOOK_DESTINATION").ok().filter(|d| !d.is_empty());
+                    let sink = LedgerPayouts(s.ledger.store.clone());
+                    match tick_reconciled(&s, now, &sink, destination.as_deref()).await {
                         Ok(r) => {
                             tracing::info!(closed = ?r.closed, payouts = r.payouts, refreshed = ?r.refreshed, "tick")
                         }
@@ -83,6 +97,12 @@ impl Local {
     /// Every route API Gateway serves, on this host: the dashboard's API authenticates with
     /// `key` (development tokens, `mlm token`) and keeps payouts in the ledger.
     pub fn router(&self, key: LocalKey) -> Router {
+        self.router_with(Auth::Local(key), None)
+    }
+
+    /// The same with another authentication (`mlm serve --oidc-issuer`: RS256 ID tokens of a
+    /// managed login too) and the managed login the page signs in through.
+    pub fn router_with(&self, auth: Auth, login: Option<crate::signin::ManagedLogin>) -> Router {
         let intake = IntakeState {
             verifier: self.verifier.clone(),
             queue: self.queue.clone() as Arc<dyn WorkQueue>,
@@ -90,11 +110,14 @@ impl Local {
         };
         let api = ApiState {
             sync: self.sync.clone(),
-            auth: Arc::new(Auth::Local(key)),
+            auth: Arc::new(auth),
             payouts: Arc::new(LedgerPayouts(self.sync.ledger.store.clone())),
             now: self.now.clone(),
         };
-        intake_router(intake).merge(attribution_router(self.sync.clone())).merge(api_router(api))
+        intake_router(intake)
+            .merge(attribution_router(self.sync.clone()))
+            .merge(api_router(api))
+            .merge(crate::signin::signin_router(login))
     }
 
     /// Waits until every message delivered so far has been processed.

@@ -214,3 +214,34 @@ fn publish_error(e: crate::standing::PublishError) -> TickError {
         crate::standing::PublishError::Statement(m) => TickError::Payouts(format!("standings: {m}")),
     }
 }
+
+/// The tick with the reconcile first, so that orders whose webhooks were lost are in the ledger
+/// before their period closes (`mlm serve`'s timer; in AWS the reconcile function has its own
+/// hourly schedule). Until a first `mlm reconcile --since` has set a watermark the step is
+/// skipped. A failed reconcile is logged for the alarm and the tick goes on: the next run
+/// catches up from its watermark.
+pub async fn tick_reconciled<S: Store, C: mlm_sync::commerce::Commerce>(
+    sync: &mlm_sync::Sync<S, C>,
+    now: Timestamp,
+    sink: &dyn PayoutSink,
+    destination: Option<&str>,
+) -> Result<TickReport, TickError> {
+    use mlm_sync::reconcile::Options;
+    match sync.watermark().await {
+        Ok(None) => tracing::info!("reconcile skipped: no watermark yet (run `mlm reconcile --since` once)"),
+        Ok(Some(_)) => {
+            let opts = Options { destination: destination.map(str::to_string), ..Options::default() };
+            match sync.reconcile(&opts, &mut |_| {}).await {
+                Ok(r) => {
+                    tracing::info!(reconciled = r.reconciled, missed = r.written.len(), watermark = %r.watermark, "reconcile");
+                    for (scope, why) in &r.hooks.failed {
+                        tracing::error!(needs_attention = 1, scope = %scope, reason = %why, "webhook not active");
+                    }
+                }
+                Err(e) => tracing::error!(needs_attention = 1, error = %e, "reconcile failed; the tick goes on"),
+            }
+        }
+        Err(e) => tracing::error!(needs_attention = 1, error = %e, "reconcile watermark unreadable"),
+    }
+    tick(&sync.ledger, now, sink).await
+}

@@ -186,6 +186,15 @@ impl Client {
         Self::decode(call, &a.body)
     }
 
+    /// One page of a v2 list: the bare array, or nothing for `204 No Content` (past the end).
+    pub async fn get_page_v2<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
+        let a = self.send(reqwest::Method::GET, path, None).await?;
+        if a.status == 204 || a.body.is_empty() {
+            return Ok(Vec::new());
+        }
+        Self::decode(format!("GET {path}"), &a.body)
+    }
+
     /// Every item of a v2 list (bare arrays, `204` past the end), `limit` per page.
     pub async fn get_all_v2<T: DeserializeOwned>(&self, path: &str, limit: usize) -> Result<Vec<T>, ApiError> {
         let mut all = Vec::new();

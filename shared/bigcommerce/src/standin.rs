@@ -82,6 +82,7 @@ impl StandIn {
         let res = Arc::new(Mutex::new(Resources::default()));
         let shared = Shared { res: res.clone(), token: token.to_string() };
         let app = Router::new()
+            .route("/stores/{hash}/v2/orders", get(orders))
             .route("/stores/{hash}/v2/orders/{id}", get(order))
             .route("/stores/{hash}/v2/orders/{id}/products", get(order_products))
             .route("/stores/{hash}/v3/orders/{id}/payment_actions/refunds", get(refunds))
@@ -101,7 +102,7 @@ impl StandIn {
                 put(update_variant_metafield),
             )
             .route("/stores/{hash}/v3/customers", get(customers))
-            .route("/stores/{hash}/v3/customers/attributes", get(customer_attributes))
+            .route("/stores/{hash}/v3/customers/attributes", get(customer_attributes).post(create_customer_attributes))
             .route("/stores/{hash}/v3/hooks", get(hooks).post(create_hook))
             .route("/stores/{hash}/v3/hooks/{id}", put(update_hook))
             .fallback(not_found)
@@ -214,6 +215,65 @@ fn v2_page(items: Vec<Value>, q: &HashMap<String, String>) -> Response {
         return StatusCode::NO_CONTENT.into_response();
     }
     Json(Value::Array(data)).into_response()
+}
+
+/// A `min_date_modified`/`min_date_created` bound: RFC 2822 or ISO-8601, as documented.
+fn date_arg(q: &HashMap<String, String>, name: &str) -> Result<Option<i64>, String> {
+    let Some(text) = q.get(name) else { return Ok(None) };
+    crate::api::rfc2822_to_unix_nanos(text)
+        .ok()
+        .or_else(|| mlm_engine::period::Timestamp::parse(text).ok().map(|t| t.0))
+        .map(Some)
+        .ok_or_else(|| format!("{name}: {text:?} is not an RFC-2822 or ISO-8601 date"))
+}
+
+/// `GET /v2/orders`: `min_date_modified` and `min_date_created` (inclusive), `sort` (`field` or
+/// `field:asc|desc`; default by id ascending, as documented), `page` and `limit` (default 50,
+/// at most 250), `204` past the end.
+async fn orders(AxState(s): AxState<Shared>, Query(q): Q) -> Response {
+    let bounds = match (date_arg(&q, "min_date_modified"), date_arg(&q, "min_date_created")) {
+        (Ok(m), Ok(c)) => (m, c),
+        (Err(m), _) | (_, Err(m)) => return problem(StatusCode::BAD_REQUEST, &m),
+    };
+    if q.get("limit").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > 250) {
+        return problem(StatusCode::BAD_REQUEST, "limit: at most 250");
+    }
+    let nanos = |o: &Value, field: &str| o[field].as_str().and_then(|t| crate::api::rfc2822_to_unix_nanos(t).ok());
+    let mut items: Vec<Value> = s
+        .res
+        .lock()
+        .expect("state")
+        .orders
+        .values()
+        .filter(|o| bounds.0.is_none_or(|min| nanos(o, "date_modified").is_some_and(|t| t >= min)))
+        .filter(|o| bounds.1.is_none_or(|min| nanos(o, "date_created").is_some_and(|t| t >= min)))
+        .cloned()
+        .collect();
+    let sort = q.get("sort").map_or("id", String::as_str);
+    let (field, desc) = match sort.split_once(':') {
+        Some((f, "desc")) => (f, true),
+        Some((f, "asc")) | Some((f, "")) => (f, false),
+        Some(_) => return problem(StatusCode::BAD_REQUEST, &format!("sort: {sort:?} must end in :asc or :desc")),
+        None => (sort, false),
+    };
+    let key = |o: &Value| -> (i64, i64) {
+        let id = o["id"].as_i64().unwrap_or(0);
+        match field {
+            "date_modified" | "date_created" => (nanos(o, field).unwrap_or(0), id),
+            "customer_id" | "status_id" | "channel_id" => (o[field].as_i64().unwrap_or(0), id),
+            _ => (id, 0),
+        }
+    };
+    if !["id", "customer_id", "date_created", "date_modified", "status_id", "channel_id", "external_id"]
+        .contains(&field)
+    {
+        return problem(StatusCode::BAD_REQUEST, &format!("sort: {field:?} is not a sortable field"));
+    }
+    items.sort_by_key(key);
+    if desc {
+        items.reverse();
+    }
+    v2_page(items, &q)
 }
 
 async fn order(AxState(s): AxState<Shared>, Path((_, id)): Path<(String, i64)>) -> Response {
@@ -395,8 +455,46 @@ async fn customer_attributes(AxState(s): AxState<Shared>, Query(q): Q) -> Respon
     v3_page(items, &q)
 }
 
+/// `GET /v3/hooks`, with the documented `is_active` and `scope` filters.
+/// `POST /v3/customers/attributes`: an array of `{name, type}` (at most 50 per store, names
+/// unique), answered with the created attributes.
+async fn create_customer_attributes(AxState(s): AxState<Shared>, body: Bytes) -> Response {
+    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&body) else {
+        return problem(StatusCode::BAD_REQUEST, "the body must be an array of attributes");
+    };
+    let mut r = s.res.lock().expect("state");
+    let mut created = Vec::new();
+    for a in &items {
+        let (Some(name), Some(kind)) = (a["name"].as_str(), a["type"].as_str()) else {
+            return problem(StatusCode::UNPROCESSABLE_ENTITY, "name and type are required");
+        };
+        if r.customer_attributes.iter().any(|x| x["name"] == name) {
+            return problem(StatusCode::UNPROCESSABLE_ENTITY, &format!("attribute {name:?} already exists"));
+        }
+        if r.customer_attributes.len() >= 50 {
+            return problem(StatusCode::UNPROCESSABLE_ENTITY, "a store cannot have more than 50 customer attributes");
+        }
+        let id = r.id();
+        let mut doc = crate::documented::customer_attribute(id, name);
+        doc["type"] = json!(kind);
+        r.customer_attributes.push(doc.clone());
+        created.push(doc);
+    }
+    Json(json!({ "data": created, "meta": {} })).into_response()
+}
+
 async fn hooks(AxState(s): AxState<Shared>, Query(q): Q) -> Response {
-    let items = s.res.lock().expect("state").hooks.values().cloned().collect();
+    let active = q.get("is_active").map(|a| a == "true");
+    let items = s
+        .res
+        .lock()
+        .expect("state")
+        .hooks
+        .values()
+        .filter(|h| active.is_none_or(|a| h["is_active"] == json!(a)))
+        .filter(|h| q.get("scope").is_none_or(|sc| h["scope"] == json!(sc)))
+        .cloned()
+        .collect();
     v3_page(items, &q)
 }
 

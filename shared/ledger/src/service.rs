@@ -419,9 +419,13 @@ impl<S: Store> Ledger<S> {
         let closed = self.store.closed_periods().await?;
         let mut p = match closed.iter().filter_map(|c| Period::parse(plan.period, c).ok()).max() {
             Some(last) => last.next(),
-            // Nothing closed yet: from the first period any order can be in (no earlier order
-            // can be written while the close runs, since every period up to the target is marked).
-            None => self.first_period(&plan).await?.unwrap_or(target),
+            // Nothing closed yet: the run starts with its first order; with none, nothing closes
+            // (and nothing may be marked: a period marked closing but never closed would refuse
+            // its orders for good).
+            None => match self.first_period(&plan).await? {
+                Some(first) => first,
+                None => return Ok(()),
+            },
         };
         while p <= target {
             self.store.mark_closing(&p.to_string()).await?;

@@ -163,8 +163,17 @@ pub async fn closed_periods_park_new_orders<S: Store>(s: S) {
         status: OrderStatus::Paid,
         modified_at: None,
     };
+    // Closing before anything happened closes nothing and refuses nothing later.
+    assert!(ledger.close_period("2026-11").await.unwrap().is_empty());
+    assert!(ledger
+        .store
+        .context(&ContextQuery { order: 1, parties: vec![], skus: vec![] })
+        .await
+        .unwrap()
+        .closed
+        .is_empty());
     ledger.apply_order(&order(1, nov)).await.unwrap();
-    ledger.close_period("2026-11").await.unwrap();
+    assert_eq!(ledger.close_period("2026-11").await.unwrap(), vec!["2026-11".to_string()]);
     let nov_statement = ledger.store.statement("2026-11").await.unwrap().unwrap();
     let nov_lines = ledger.store.lines("2026-11", "UP").await.unwrap();
 

@@ -59,6 +59,16 @@ pub trait Commerce: Send + Sync {
         variant: i64,
         values: &[(&str, String)],
     ) -> Result<(), ApiError>;
+    /// One page of the orders modified at or after `since` (ISO-8601), oldest modification
+    /// first (`GET /v2/orders?min_date_modified=…&sort=date_modified:asc`); empty past the end.
+    /// The default (for test doubles that never list) says it cannot.
+    async fn orders_modified_since(&self, since: &str, page: u32, limit: u32) -> Result<Vec<Order>, ApiError> {
+        let _ = (page, limit);
+        Err(ApiError::Transport {
+            call: format!("GET v2/orders?min_date_modified={since}"),
+            message: "this store front does not list orders".into(),
+        })
+    }
     async fn hooks(&self) -> Result<Vec<Webhook>, ApiError>;
     async fn create_hook(&self, h: &WebhookCreate) -> Result<Webhook, ApiError>;
     async fn update_hook(&self, id: i64, h: &WebhookUpdate) -> Result<Webhook, ApiError>;
@@ -182,6 +192,14 @@ impl Commerce for BigCommerce {
         Ok(())
     }
 
+    async fn orders_modified_since(&self, since: &str, page: u32, limit: u32) -> Result<Vec<Order>, ApiError> {
+        // `+` in an offset would read as a space in a query string.
+        let since = since.replace('+', "%2B");
+        let path =
+            format!("v2/orders?min_date_modified={since}&sort=date_modified:asc&page={page}&limit={}", limit.min(250));
+        self.client.get_page_v2(&path).await
+    }
+
     async fn hooks(&self) -> Result<Vec<Webhook>, ApiError> {
         self.client.get_all_v3("v3/hooks", 250).await
     }
@@ -258,6 +276,9 @@ impl<T: Commerce + ?Sized> Commerce for std::sync::Arc<T> {
         values: &[(&str, String)],
     ) -> Result<(), ApiError> {
         (**self).set_variant_metafields(product, variant, values).await
+    }
+    async fn orders_modified_since(&self, since: &str, page: u32, limit: u32) -> Result<Vec<Order>, ApiError> {
+        (**self).orders_modified_since(since, page, limit).await
     }
     async fn hooks(&self) -> Result<Vec<Webhook>, ApiError> {
         (**self).hooks().await

@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod catalog;
 pub mod commerce;
+pub mod migrate;
 pub mod orders;
+pub mod reconcile;
 pub mod snapshot;
 
 use commerce::Commerce;
