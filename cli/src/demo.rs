@@ -1,5 +1,6 @@
 //! `mlm demo`: a whole month of an example company, end to end, on this machine. It seeds the
-//! plan (`examples/plan.yaml`, unilevel + binary + matrix), 50 distributors and their retail
+//! plan (`examples/plan.yaml`: unilevel, binary, matrix, fast-start, matching, rank advancement
+//! bonuses and a leadership pool), 50 distributors and their retail
 //! customers, starts a BigCommerce stand-in built from the documented examples (catalog with
 //! variants and `mlm` metafields, customer accounts, orders), starts `mlm serve`'s host, and
 //! sends it signed webhooks over HTTP as a store would: catalog and account events, distributor
@@ -229,7 +230,9 @@ async fn run(args: DemoArgs) -> Result<()> {
         signer: Verifier::from_client_secret(SECRET).expect("a secret"),
         sent: 0,
     };
-    println!("mlm demo: Acme Wellness, plan acme-2026@1 (unilevel, binary, matrix), 50 distributors");
+    println!(
+        "mlm demo: Acme Wellness, plan acme-2026@1 (unilevel, binary, matrix, fast-start, matching, rank bonuses, a pool), 50 distributors"
+    );
     println!("  BigCommerce stand-in at {}, mlm serve at http://{addr}\n", bc.base_url());
 
     // 1. Catalog and accounts, as the store announces them.
@@ -385,16 +388,27 @@ fn summary(
         c["payouts"].as_str().unwrap_or("")
     );
     let empty = vec![];
+    for pool in c["pools"].as_array().unwrap_or(&empty) {
+        println!(
+            "  {}: {} of company BV {}, {} qualifiers, {} distributed",
+            pool["name"].as_str().unwrap_or(""),
+            pool["amount"].as_str().unwrap_or(""),
+            c["bv"].as_str().unwrap_or(""),
+            pool["qualifiers"],
+            pool["distributed"].as_str().unwrap_or("")
+        );
+    }
     let ds = p["distributors"].as_array().unwrap_or(&empty);
     let mut top: Vec<&Value> = ds.iter().collect();
     top.sort_by(|a, b| dec(&b["earnings"]["payable"]).cmp(&dec(&a["earnings"]["payable"])));
-    println!("\nTop earners              rank     PV      GV       payable   payout");
+    println!("\nTop earners              rank    title     PV      GV       payable   payout");
     for d in top.iter().take(5) {
         println!(
-            "  {:4} {:<18} {:<7} {:>6} {:>8} {:>10} {:>8}",
+            "  {:4} {:<18} {:<7} {:<7} {:>6} {:>8} {:>10} {:>8}",
             d["id"].as_str().unwrap_or(""),
             d["id"].as_str().and_then(|i| i[1..].parse::<usize>().ok()).map_or("", |k| NAMES[k - 1]),
             d["rank"].as_str().unwrap_or("-"),
+            d["title"].as_str().unwrap_or("-"),
             d["pv"].as_str().unwrap_or(""),
             d["gv"].as_str().unwrap_or(""),
             d["earnings"]["payable"].as_str().unwrap_or(""),
@@ -403,7 +417,7 @@ fn summary(
     }
     // One statement in full: the best earner whose statement fits on a screen.
     let lines_of = |d: &Value| d["lines"].as_array().map_or(0, Vec::len);
-    let Some(first) = top.iter().find(|d| (1..=14).contains(&lines_of(d))).or(top.first()) else { return Ok(()) };
+    let Some(first) = top.iter().find(|d| (1..=20).contains(&lines_of(d))).or(top.first()) else { return Ok(()) };
     println!(
         "\nStatement of {} ({}), every line explained:",
         first["id"].as_str().unwrap_or(""),
@@ -411,8 +425,13 @@ fn summary(
     );
     for l in first["lines"].as_array().unwrap_or(&empty) {
         let kind = l["kind"].as_str().unwrap_or("");
+        let r = l["ref"].as_str().unwrap_or("");
         let what = match (kind, l["level"].as_u64(), l["order"].as_i64()) {
             ("binary", _, _) => "binary: the weaker leg's volume".to_string(),
+            ("matching", Some(g), _) => format!("matching generation {g} of {r}'s earnings"),
+            ("rank_bonus", _, _) => format!("rank bonus: first time {r}"),
+            ("pool", _, _) => format!("share of the {r}"),
+            ("adjustment", _, _) => format!("adjustment {r}"),
             ("clawback", _, Some(o)) => format!("clawback of {} on refunded order {o}", l["of"].as_str().unwrap_or("")),
             (k, Some(level), Some(o)) => format!("{k} level {level} on order {o}"),
             (k, None, Some(o)) => format!("{k} on order {o}"),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod demo;
+mod disclosure;
 mod migrate;
 mod reconcile;
 mod serve;
@@ -34,6 +35,36 @@ enum Command {
         /// Print only this period (`2026-11`, or `2026-W05` for weekly plans).
         #[arg(long)]
         period: Option<String>,
+    },
+    /// Print the income disclosure statement (spec §22): what distributors were paid over a
+    /// range of periods, grouped by career title, from a scenario or (without one) from a
+    /// ledger's closed periods.
+    Disclosure {
+        /// Scenario file, YAML or JSON (`.json`); omit it to read the ledger (`--data`/`--dynamodb`).
+        scenario: Option<PathBuf>,
+        /// First period of the range (default: the first).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period of the range (default: the last).
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Record a manual adjustment (a bonus, or a deduction with a negative amount) in a ledger's
+    /// open period, with its reason; it is never changed afterwards.
+    Adjust {
+        distributor: String,
+        /// Amount in the plan's currency, at most 2 decimals (`-15.00` deducts).
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+        /// When it applies (RFC 3339 with offset; default now). Its period must not be closed.
+        #[arg(long)]
+        at: Option<String>,
+        #[command(flatten)]
+        data: Data,
     },
     /// Load a scenario into a ledger file: plan, network, catalog, then every order through the
     /// same online path webhooks take (provisional lines).
@@ -496,6 +527,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate { scenario, period } => simulate(&scenario, period.as_deref()),
+        Command::Disclosure { scenario: Some(scenario), from, to, .. } => {
+            disclosure::from_scenario(&scenario, from.as_deref(), to.as_deref())
+        }
+        Command::Disclosure { scenario: None, from, to, data } => {
+            disclosure::from_ledger(&data, from.as_deref(), to.as_deref())
+        }
+        Command::Adjust { distributor, amount, reason, at, data } => {
+            disclosure::adjust(&distributor, &amount, &reason, at.as_deref(), &data)
+        }
         Command::CreateTable => {
             let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
             block_on(store.create_table()).map_err(|e| Err(anyhow::anyhow!("creating table {}: {e}", table_name())))

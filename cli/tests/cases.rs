@@ -5,6 +5,10 @@
 //! matched by that key; every other array must match element for element) or `error.txt` (a
 //! substring stderr must contain, with nothing on stdout and a non-zero exit). `args.txt` adds
 //! command-line arguments.
+//!
+//! Income disclosure (spec §22): each `disclosure*.args` file (the arguments after the scenario,
+//! possibly none) runs `mlm disclosure`; the same stem with `.json` is the expected subset, or
+//! with `.error` a substring stderr must contain.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -61,15 +65,33 @@ fn matches(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) 
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mlm"));
-    cmd.arg("simulate").arg(dir.join("scenario.yaml"));
-    if let Ok(args) = std::fs::read_to_string(dir.join("args.txt")) {
-        cmd.args(args.split_whitespace());
+    let args = std::fs::read_to_string(dir.join("args.txt")).unwrap_or_default();
+    check(dir, "simulate", &args, &dir.join("expected.json"), &dir.join("error.txt"))?;
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.expect("readable").path())
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("disclosure") && name.ends_with(".args")
+        })
+        .collect();
+    runs.sort();
+    for run in runs {
+        let args = std::fs::read_to_string(&run).map_err(|e| e.to_string())?;
+        check(dir, "disclosure", &args, &run.with_extension("json"), &run.with_extension("error"))
+            .map_err(|e| format!("{}: {e}", run.file_name().unwrap_or_default().to_string_lossy()))?;
     }
+    Ok(())
+}
+
+fn check(dir: &Path, command: &str, args: &str, expected: &Path, error: &Path) -> Result<(), String> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mlm"));
+    cmd.arg(command).arg(dir.join("scenario.yaml"));
+    cmd.args(args.split_whitespace());
     let out = cmd.output().map_err(|e| format!("cannot run mlm: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if let Ok(want) = std::fs::read_to_string(dir.join("error.txt")) {
+    if let Ok(want) = std::fs::read_to_string(error) {
         let want = want.trim();
         if out.status.success() {
             return Err(format!("expected failure mentioning {want:?}, but it succeeded"));
@@ -86,7 +108,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         return Err(format!("mlm failed ({}):\n{stderr}", out.status));
     }
     let actual: Value = serde_json::from_str(&stdout).map_err(|e| format!("stdout is not JSON: {e}"))?;
-    let text = std::fs::read_to_string(dir.join("expected.json")).map_err(|e| format!("expected.json: {e}"))?;
+    let text = std::fs::read_to_string(expected).map_err(|e| format!("{}: {e}", expected.display()))?;
     let expected: Value = serde_json::from_str(&text).map_err(|e| format!("expected.json is not JSON: {e}"))?;
     let mut diffs = Vec::new();
     matches(&expected, &actual, "$", &mut diffs);

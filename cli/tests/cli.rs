@@ -235,3 +235,76 @@ fn the_demo_runs_a_month_end_to_end() {
     // The guest order through D05's replicated site is D05's retail sale.
     assert!(text.contains("retail on order 1051"), "{text}");
 }
+
+/// `mlm adjust` records an adjustment in a ledger's open period; the close books it exactly as
+/// `mlm simulate` does for the same scenario with that adjustment; a closed period refuses one
+/// (naming `at`); `mlm disclosure --data` reads the closed periods. (November 2026 is over by
+/// the time this runs; a period closes only once it has ended.)
+#[test]
+fn a_ledger_adjustment_closes_like_the_simulated_one_and_is_disclosed() {
+    let example = root().join("examples/acme.yaml");
+    let ex = example.to_str().unwrap();
+    let db = tmp("adjust-ledger.db");
+    let _ = std::fs::remove_file(&db);
+    let data = db.to_str().unwrap();
+    assert!(mlm(&["load", ex, "--data", data]).status.success());
+    let out = mlm(&[
+        "adjust",
+        "EVE",
+        "--amount",
+        "-15.00",
+        "--reason",
+        "returned starter kit",
+        "--at",
+        "2026-11-25T00:00:00Z",
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ADJ-000001");
+    for (args, field) in [
+        (vec!["adjust", "EVE", "--amount", "0", "--reason", "x"], "amount"),
+        (vec!["adjust", "NOBODY", "--amount", "1", "--reason", "x"], "distributor"),
+        (vec!["adjust", "EVE", "--amount", "1", "--reason", "x", "--at", "2026-12-05T00:00:00"], "--at"),
+    ] {
+        let mut args = args;
+        args.extend(["--data", data]);
+        let out = mlm(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{field}:")), "{args:?}");
+    }
+    let out = mlm(&["close-period", "2026-11", "--data", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out =
+        mlm(&["adjust", "EVE", "--amount", "5", "--reason", "late", "--at", "2026-11-30T00:00:00Z", "--data", data]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at: 2026-11-30T00:00:00Z falls in 2026-11, which is closed"));
+
+    let with_adjustment = tmp("acme-adjusted.yaml");
+    let text = std::fs::read_to_string(&example).unwrap();
+    std::fs::write(
+        &with_adjustment,
+        format!(
+            "{text}adjustments:\n  - {{ id: ADJ-000001, distributor: EVE, at: \"2026-11-25T00:00:00Z\", amount: \"-15.00\", reason: \"returned starter kit\" }}\n"
+        ),
+    )
+    .unwrap();
+    let adjusted = with_adjustment.to_str().unwrap();
+    let simulated: Value = serde_json::from_slice(&mlm(&["simulate", adjusted]).stdout).unwrap();
+    let stored: Value =
+        serde_json::from_slice(&mlm(&["statement", "--period", "2026-11", "--data", data]).stdout).unwrap();
+    assert_eq!(stored["periods"][0], simulated["periods"][0]);
+    let eve = simulated["periods"][0]["distributors"].as_array().unwrap().iter().find(|d| d["id"] == "EVE").unwrap();
+    assert!(eve["lines"].as_array().unwrap().iter().any(|l| l["kind"] == "adjustment" && l["ref"] == "ADJ-000001"));
+
+    let out = mlm(&["disclosure", "--data", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let from_ledger: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from_scenario: Value =
+        serde_json::from_slice(&mlm(&["disclosure", adjusted, "--to", "2026-11"]).stdout).unwrap();
+    assert_eq!(from_ledger, from_scenario);
+    assert_eq!(from_ledger["to"], "2026-11");
+    let out = mlm(&["disclosure", "--data", data, "--to", "2026-12"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to: 2026-12 is outside the run"));
+}

@@ -80,6 +80,7 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/api/admin/unattributed", get(unattributed))
         .route("/api/admin/duplicates", get(duplicates))
         .route("/api/admin/duplicates/{customer}/merge", post(merge))
+        .merge(crate::adjustments::routes())
         // The admin console's routes, one file per resource.
         .merge(crate::console::routes())
         .route(
@@ -375,6 +376,10 @@ struct LineOut {
     #[serde(rename = "final")]
     closed: bool,
     explanation: String,
+    /// What the line comes from beyond order and level: the matched distributor (matching),
+    /// the rank (rank_bonus), the pool (pool), the adjustment id (adjustment).
+    #[serde(rename = "ref")]
+    r#ref: Option<String>,
 }
 
 /// One sentence per line: what it pays, on what, at which rate, under which plan.
@@ -391,6 +396,18 @@ pub fn explain(l: &StoredLine, currency: &str) -> String {
         ("clawback", Some(of)) => {
             format!("Clawback of the {of}{level} commission{order} (refunded): {pct}% of BV {}", l.base)
         }
+        ("fast_start", _) => format!("Fast-start bonus{level}{order}: {pct}% of BV {}", l.base),
+        ("matching", _) => format!(
+            "Matching bonus generation {}: {pct}% of what {} earned in matched commissions ({})",
+            l.level.unwrap_or(0),
+            l.r#ref.as_deref().unwrap_or("?"),
+            l.base
+        ),
+        ("rank_bonus", _) => {
+            format!("Rank advancement bonus for reaching {} for the first time", l.r#ref.as_deref().unwrap_or("?"))
+        }
+        ("pool", _) => format!("Share of the {} pool of {} {currency}", l.r#ref.as_deref().unwrap_or("?"), l.base),
+        ("adjustment", _) => format!("Manual adjustment {}", l.r#ref.as_deref().unwrap_or("?")),
         (kind, _) => format!("{}{level} commission{order}: {pct}% of BV {}", capitalize(kind), l.base),
     };
     let mut s = format!("{what} = {} {currency} ({})", l.amount, l.plan);
@@ -431,6 +448,7 @@ async fn lines(
         .into_iter()
         .map(|l| LineOut {
             explanation: explain(&l, &plan.currency),
+            r#ref: l.r#ref,
             kind: l.kind,
             of: l.of,
             order: l.order,
@@ -708,7 +726,7 @@ async fn set_mapping(
         .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{sku}: not mapped after the write")))
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     mlm_engine::json::from_slice(body).map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, &e.field, e.message))
 }
 

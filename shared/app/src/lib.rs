@@ -7,6 +7,7 @@
 //!   open period's ranks and compliance, publishing [`standing`]s for the dashboard;
 //! - [`api`]: the dashboard's and admins' API and the page, behind [`auth`].
 
+pub mod adjustments;
 pub mod api;
 pub mod auth;
 pub mod clock;

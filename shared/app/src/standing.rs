@@ -35,6 +35,9 @@ pub struct Standing {
     pub gv: Decimal,
     pub active: bool,
     pub rank: Option<String>,
+    /// Career title (spec §19): the highest rank held so far; it never falls.
+    #[serde(default)]
+    pub title: Option<String>,
     /// The next rank up and each of its requirements (none at the top rank or without ranks).
     pub next_rank: Option<NextRank>,
     pub retail_ratio: Option<Decimal>,
@@ -93,6 +96,17 @@ pub struct Earnings {
     pub unilevel: Decimal,
     pub binary: Decimal,
     pub matrix: Decimal,
+    // Plan v2 kinds (spec §17–§21); absent in statements written before them.
+    #[serde(default)]
+    pub fast_start: Decimal,
+    #[serde(default)]
+    pub matching: Decimal,
+    #[serde(default)]
+    pub rank_bonus: Decimal,
+    #[serde(default)]
+    pub pool: Decimal,
+    #[serde(default)]
+    pub adjustment: Decimal,
     pub clawback: Decimal,
     pub held: Decimal,
     pub payable: Decimal,
@@ -142,6 +156,8 @@ struct Entry {
     gv: Decimal,
     active: bool,
     rank: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
     retail_ratio: Option<Decimal>,
     compliant: bool,
     binary: Option<BinaryFigures>,
@@ -295,6 +311,7 @@ pub fn standings(
                 gv: e.gv,
                 active: e.active,
                 rank: e.rank,
+                title: e.title,
                 next_rank,
                 retail_ratio: e.retail_ratio,
                 compliant: e.compliant,

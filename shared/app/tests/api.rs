@@ -609,3 +609,95 @@ async fn admins_hold_close_export_and_merge() {
         (StatusCode::OK, Some(1), Some(1))
     );
 }
+
+/// Plan v2's admin routes: an adjustment is recorded with who and when, refused in a closed
+/// period (naming `at`), and lands in the close as an `adjustment` line; the income disclosure
+/// reads closed periods, as JSON and CSV.
+#[tokio::test]
+async fn admins_adjust_and_read_the_disclosure() {
+    let api = Api::new().await;
+    let admin = api.admin();
+    let r = api
+        .call(
+            "POST",
+            "/api/admin/adjustments",
+            Some(&admin),
+            Some(r#"{"distributor":"D3","amount":"-3.00","reason":"kit not returned"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        (s(&r.body["id"]), s(&r.body["amount"]), s(&r.body["recorded_by"]), s(&r.body["at"])),
+        ("ADJ-000001", "-3.00", "user dev-admin", "2026-11-20T12:00:00Z")
+    );
+    for (body, field) in [
+        (r#"{"distributor":"D3","amount":"0","reason":"x"}"#, "amount"),
+        (r#"{"distributor":"D3","amount":"1.005","reason":"x"}"#, "amount"),
+        (r#"{"distributor":"D9","amount":"1","reason":"x"}"#, "distributor"),
+        (r#"{"distributor":"D3","amount":"1","reason":"  "}"#, "reason"),
+    ] {
+        let r = api.call("POST", "/api/admin/adjustments", Some(&admin), Some(body)).await;
+        assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::UNPROCESSABLE_ENTITY, field), "{body}");
+    }
+    let r = api
+        .call("POST", "/api/admin/adjustments", Some(&admin), Some(r#"{"distributor":"D3","amount":"x","reason":"y"}"#))
+        .await;
+    assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::BAD_REQUEST, "amount"));
+    let r = api
+        .call(
+            "POST",
+            "/api/admin/adjustments",
+            Some(&api.d("D3")),
+            Some(r#"{"distributor":"D3","amount":"9","reason":"me"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // No closed period yet: the disclosure has no range.
+    let d = api.get("/api/admin/disclosure", &admin).await;
+    assert_eq!((d["from"].clone(), d["distributors"].as_u64()), (Value::Null, Some(4)));
+
+    api.now.store(at("2026-12-02T09:00:00Z"), Ordering::SeqCst);
+    let admin = api.admin();
+    let r = api.call("POST", "/api/admin/periods/2026-11/close", Some(&admin), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // November is closed now: an adjustment dated in it is refused, naming `at`.
+    let r = api
+        .call(
+            "POST",
+            "/api/admin/adjustments",
+            Some(&admin),
+            Some(r#"{"distributor":"D3","amount":"2","reason":"late fix","at":"2026-11-30T00:00:00Z"}"#),
+        )
+        .await;
+    assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::UNPROCESSABLE_ENTITY, "at"));
+    let listed = api.get("/api/admin/adjustments", &admin).await;
+    assert_eq!(listed["adjustments"].as_array().unwrap().len(), 1);
+    // The close booked it: D3's November lines hold the adjustment with its id.
+    let lines = api.get("/api/distributors/D3/lines?period=2026-11", &admin).await;
+    let adj =
+        lines["lines"].as_array().unwrap().iter().find(|l| l["kind"] == "adjustment").expect("an adjustment line");
+    assert_eq!((s(&adj["amount"]), s(&adj["ref"]), adj["final"].as_bool()), ("-3.00", "ADJ-000001", Some(true)));
+
+    let d = api.get("/api/admin/disclosure?from=2026-11&to=2026-11", &admin).await;
+    assert_eq!((s(&d["from"]), d["distributors"].as_u64(), d["all"]["count"].as_u64()), ("2026-11", Some(4), Some(4)));
+    let statement: Value = serde_json::from_str(&api.sync.ledger.statement("2026-11").await.unwrap().unwrap()).unwrap();
+    let payable: rust_decimal::Decimal = statement["periods"][0]["distributors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| s(&x["earnings"]["payable"]).parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(s(&d["all"]["total"]), format!("{payable:.2}"));
+    let r = api.call("GET", "/api/admin/disclosure?from=2026-12", Some(&admin), None).await;
+    assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::UNPROCESSABLE_ENTITY, "from"));
+    let r = api.call("GET", "/api/admin/disclosure?format=xml", Some(&admin), None).await;
+    assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::BAD_REQUEST, "format"));
+    let (status, ct, csv) = api.raw("GET", "/api/admin/disclosure?format=csv", Some(&admin), None).await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, "text/csv; charset=utf-8"));
+    openapi::check_text("GET", "/api/admin/disclosure", 200, &ct);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "title,count,share,earned_nothing,total,mean,median,min,max,currency,from,to");
+    assert_eq!(rows.len(), 1 + 3 + 1, "{csv}");
+    assert!(rows[4].starts_with("all,4,1.0000,"), "{csv}");
+}

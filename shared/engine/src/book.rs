@@ -136,6 +136,19 @@ pub struct RefundRecord {
     pub leaves_none: bool,
 }
 
+/// A manual adjustment (spec §21): one payable line in the period of its `at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookAdjustment {
+    pub id: String,
+    pub distributor: u32,
+    pub at: Timestamp,
+    /// Adjustments tied on `at` are taken in this key's order.
+    pub tie: u64,
+    pub period: Period,
+    pub amount: Decimal,
+    pub reason: String,
+}
+
 /// A refund that cannot be applied: `field` is relative to the refund record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundError {
@@ -159,6 +172,8 @@ pub struct Book {
     asks: Vec<Ask>,
     /// Refunds of each refunded order, in application order.
     refunds_of: FxHashMap<u32, Vec<u32>>,
+    /// Manual adjustments (spec §21), in input order.
+    pub adjustments: Vec<BookAdjustment>,
 }
 
 /// An order as it arrives, before attribution.
@@ -186,6 +201,7 @@ impl Book {
             refunds: Vec::new(),
             asks: Vec::new(),
             refunds_of: FxHashMap::default(),
+            adjustments: Vec::new(),
         }
     }
 
@@ -300,9 +316,44 @@ impl Book {
         v
     }
 
-    /// The periods of the run (spec §2): from the earliest event's to the latest's.
+    /// Records an adjustment of distributor `distributor` (spec §21).
+    pub fn add_adjustment(
+        &mut self,
+        id: &str,
+        distributor: u32,
+        at: Timestamp,
+        tie: u64,
+        amount: Decimal,
+        reason: &str,
+    ) {
+        let period = Period::of(self.kind, at);
+        self.adjustments.push(BookAdjustment {
+            id: id.to_string(),
+            distributor,
+            at,
+            tie,
+            period,
+            amount,
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Adjustments sorted by (`at`, tie).
+    pub fn adjustments_by_time(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = (0..self.adjustments.len() as u32).collect();
+        v.sort_by_key(|&i| (self.adjustments[i as usize].at, self.adjustments[i as usize].tie));
+        v
+    }
+
+    /// The periods of the run (spec §2): from the earliest event's to the latest's (orders,
+    /// refunds and adjustments).
     pub fn periods(&self) -> Vec<Period> {
-        let all = self.orders.iter().map(|o| o.period).chain(self.refunds.iter().map(|r| r.period));
+        let all = self
+            .orders
+            .iter()
+            .map(|o| o.period)
+            .chain(self.refunds.iter().map(|r| r.period))
+            .chain(self.adjustments.iter().map(|a| a.period));
         let (Some(first), Some(last)) = (all.clone().min(), all.max()) else { return Vec::new() };
         (first.ordinal..=last.ordinal).map(|ordinal| Period { ordinal, ..first }).collect()
     }

@@ -1,148 +1,27 @@
-//! Period close (spec §5–§14): volumes, activity, ranks, compliance, the lines of every order,
-//! binary pairing, clawbacks of late refunds, earnings and payouts of one period.
-//!
-//! Each step is a linear pass over dense arrays (or over the period's orders), so closing a
-//! period costs O(distributors + orders × levels) whatever the shape of the genealogy.
-//! The per-order rules ([`unilevel_lines`], [`matrix_lines`], [`clawback_lines`]) take the upline
-//! as an iterator, so the online path evaluates one order with exactly the same code.
+//! Period close (spec §5–§22): the orchestrator. Each pay rule lives in its own file under
+//! [`crate::rules`]; [`close_period`] runs them in the spec's order over dense arrays (or over
+//! the period's orders), so closing a period costs O(distributors + orders × levels) whatever
+//! the shape of the genealogy. The per-order rules take the upline as an iterator, so the
+//! online path evaluates one order with exactly the same code.
 
-use crate::book::{Book, Category, Value};
+use crate::book::Book;
 use crate::genealogy::{chain, Network, NONE};
-use crate::num::mul_round;
-use crate::period::Period;
-use crate::plan::{Matrix, Plan, Unilevel};
+use crate::period::{Period, Timestamp};
+use crate::plan::Plan;
+use crate::rules::{
+    adjustments, binary, clawbacks, compliance, fast_start, matching, payouts, pools, ranks_titles, retail, unilevel,
+    volumes,
+};
 use crate::scenario::Leg;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
-/// What a line pays for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Retail,
-    Unilevel,
-    Binary,
-    Matrix,
-    Clawback,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Retail => "retail",
-            Kind::Unilevel => "unilevel",
-            Kind::Binary => "binary",
-            Kind::Matrix => "matrix",
-            Kind::Clawback => "clawback",
-        }
-    }
-}
-
-/// A ledger line of a period, compact: its base and rate follow from what it points at
-/// ([`crate::statement::LineView`] spells everything out).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Line {
-    pub amount: Decimal,
-    pub earner: u32,
-    /// The order (retail, unilevel, matrix) or the refund record (clawback); [`NONE`] for binary.
-    pub source: u32,
-    pub kind: Kind,
-    /// The reversed kind, on a clawback.
-    pub of: Option<Kind>,
-    /// 1-based level, 0 where none applies.
-    pub level: u16,
-    pub held: bool,
-}
-
-/// A line an order earned in its own period, kept so a late refund can claw it back (§12).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaidLine {
-    pub earner: u32,
-    pub kind: Kind,
-    pub level: u16,
-    pub rate: Decimal,
-    pub amount: Decimal,
-    pub held: bool,
-    /// Σ of clawbacks already booked against this line.
-    pub clawed: Decimal,
-    /// The plan (`id@version`) it was paid under: its clawbacks say so too.
-    pub plan: Arc<str>,
-}
-
-/// An upline member as the per-order rules see it.
-#[derive(Debug, Clone, Copy)]
-pub struct Upline {
-    pub who: u32,
-    pub active: bool,
-    /// Unilevel depth its rank allows (§7).
-    pub depth: u32,
-    /// Non-compliant: its lines are held (§13).
-    pub held: bool,
-}
-
-/// Unilevel (§7) for one order of volume `bv`, walking `upline` from the sponsor up.
-pub fn unilevel_lines(
-    u: &Unilevel,
-    bv: Decimal,
-    upline: impl Iterator<Item = Upline>,
-    mut emit: impl FnMut(Upline, u16, Decimal, Decimal),
-) {
-    let mut level = 1usize;
-    for a in upline {
-        if level > u.rates.len() {
-            break;
-        }
-        if a.active {
-            if level as u32 <= a.depth {
-                let rate = u.rates[level - 1];
-                emit(a, level as u16, rate, mul_round(rate, bv, 2));
-            }
-            level += 1;
-        } else if !u.compression {
-            level += 1; // breakage: the level is consumed and nobody earns it
-        }
-    }
-}
-
-/// Matrix (§11) for one order: `upline` is the matrix parent chain; inactive members consume
-/// their level.
-pub fn matrix_lines(
-    m: &Matrix,
-    bv: Decimal,
-    upline: impl Iterator<Item = Upline>,
-    mut emit: impl FnMut(Upline, u16, Decimal, Decimal),
-) {
-    for (i, a) in upline.take(m.rates.len()).enumerate() {
-        if a.active {
-            let rate = m.rates[i];
-            emit(a, i as u16 + 1, rate, mul_round(rate, bv, 2));
-        }
-    }
-}
-
-/// Clawbacks (§12) of one late refund record against the lines its order earned. `emit` gets
-/// each clawback's base and amount; `paid` keeps the running total clawed per line.
-pub fn clawback_lines(
-    paid: &mut [PaidLine],
-    removed: Value,
-    leaves_none: bool,
-    mut emit: impl FnMut(&PaidLine, Decimal, Decimal),
-) {
-    for l in paid.iter_mut() {
-        let dv = if l.kind == Kind::Retail { removed.net } else { removed.bv };
-        let base = -dv;
-        let (amount, emitted) = if leaves_none {
-            let rest = -(l.amount + l.clawed);
-            (rest, base < Decimal::ZERO || !rest.is_zero())
-        } else {
-            (-mul_round(l.rate, dv, 2), base < Decimal::ZERO)
-        };
-        if emitted {
-            l.clawed += amount;
-            emit(l, base, amount);
-        }
-    }
-}
+pub use crate::lines::{Kind, Line, PaidLine, Upline};
+pub use crate::rules::clawbacks::clawback_lines;
+pub use crate::rules::fast_start::fast_start_lines;
+pub use crate::rules::matrix::matrix_lines;
+pub use crate::rules::unilevel::unilevel_lines;
 
 /// Everything about a run that does not change from period to period.
 pub struct Context<'a> {
@@ -150,23 +29,28 @@ pub struct Context<'a> {
     pub net: &'a Network,
     /// The leg of its sponsor's binary subtree each distributor sits in.
     pub sides: Vec<Option<Leg>>,
-    /// Unilevel depth by rank code (0 = no rank, k = `plan.ranks[k − 1]`).
+    /// Unilevel and matching depth by rank code (0 = no rank, k = `plan.ranks[k − 1]`).
     depth_by_rank: Vec<u32>,
+    matching_by_rank: Vec<u32>,
     /// Orders that have a late refund: their lines are kept for clawbacks.
     pub late_orders: FxHashSet<u32>,
     label: Arc<str>,
 }
 
+fn by_rank(depths: Vec<u32>, ranks: usize) -> Vec<u32> {
+    let mut out = vec![*depths.last().expect("unranked depth")];
+    out.extend_from_slice(&depths[..ranks]);
+    out
+}
+
 impl<'a> Context<'a> {
     pub fn new(plan: &'a Plan, net: &'a Network, book: &Book) -> Context<'a> {
-        let depths = plan.unilevel_depths();
-        let mut depth_by_rank = vec![*depths.last().expect("unranked depth")];
-        depth_by_rank.extend_from_slice(&depths[..plan.ranks.len()]);
         Context {
             plan,
             net,
             sides: net.side_under_sponsor(),
-            depth_by_rank,
+            depth_by_rank: by_rank(plan.unilevel_depths(), plan.ranks.len()),
+            matching_by_rank: by_rank(plan.matching_depths(), plan.ranks.len()),
             late_orders: book.refunds.iter().filter(|r| r.late).map(|r| r.order).collect(),
             label: plan.label().into(),
         }
@@ -175,24 +59,45 @@ impl<'a> Context<'a> {
     pub fn depth(&self, rank: u8) -> u32 {
         self.depth_by_rank[rank as usize]
     }
+
+    pub fn matching_depth(&self, rank: u8) -> u32 {
+        self.matching_by_rank[rank as usize]
+    }
+
+    /// Whether `d` joins only after a period that ends at `end` (spec §19: no title rise, bonus
+    /// or pool).
+    pub fn not_yet(&self, end: Timestamp, d: usize) -> bool {
+        self.net.joined_at(d as u32).is_some_and(|j| end <= j)
+    }
 }
 
-/// What flows from one period into the next (§10, §14).
+/// What flows from one period into the next (§10, §14, §19).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Carry {
     pub left: Vec<Decimal>,
     pub right: Vec<Decimal>,
     pub balance: Vec<Decimal>,
+    /// Career title (0 = none, k = `plan.ranks[k − 1]`): it never falls.
+    pub title: Vec<u8>,
 }
 
 impl Carry {
     pub fn new(n: usize) -> Carry {
-        Carry { left: vec![Decimal::ZERO; n], right: vec![Decimal::ZERO; n], balance: vec![Decimal::ZERO; n] }
+        let zero = vec![Decimal::ZERO; n];
+        Carry { left: zero.clone(), right: zero.clone(), balance: zero, title: vec![0; n] }
     }
 }
 
 /// Lines earned by orders with late refunds, by order.
 pub type Paid = FxHashMap<u32, Vec<PaidLine>>;
+
+/// One pool of a period (spec §16 `company.pools`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoolStat {
+    pub amount: Decimal,
+    pub qualifiers: u32,
+    pub distributed: Decimal,
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Company {
@@ -200,9 +105,12 @@ pub struct Company {
     pub retail_sales: Decimal,
     pub distributor_sales: Decimal,
     pub house_sales: Decimal,
+    /// Company BV (§20).
+    pub bv: Decimal,
     pub commissions: Decimal,
     pub held: Decimal,
     pub payouts: Decimal,
+    pub pools: Vec<PoolStat>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -211,6 +119,11 @@ pub struct Earnings {
     pub unilevel: Decimal,
     pub binary: Decimal,
     pub matrix: Decimal,
+    pub fast_start: Decimal,
+    pub matching: Decimal,
+    pub rank_bonus: Decimal,
+    pub pool: Decimal,
+    pub adjustment: Decimal,
     pub clawback: Decimal,
     pub held: Decimal,
     pub payable: Decimal,
@@ -242,11 +155,12 @@ pub struct PeriodStatement {
     pub personal_sales: Vec<Decimal>,
     pub compliant: Vec<bool>,
     pub binary: Option<BinaryStats>,
+    /// Carries out, the title after the period included.
     pub carry_out: Carry,
     pub earnings: Vec<Earnings>,
     pub balance_in: Vec<Decimal>,
     pub payout: Vec<Decimal>,
-    /// Every line of the period in statement order (orders, binary, clawbacks).
+    /// Every line of the period in statement order (§16).
     pub lines: Vec<Line>,
     /// Lines grouped by earner: `by_earner[line_start[d]..line_start[d + 1]]` index `lines`.
     pub line_start: Vec<u32>,
@@ -254,6 +168,8 @@ pub struct PeriodStatement {
     /// Rate and plan of each clawback's original line, by (refund, earner, reversed kind,
     /// level): the plan may have changed since the order was paid.
     pub clawback_origin: FxHashMap<ClawbackKey, (Decimal, Arc<str>)>,
+    /// Each distributor's matched base (§18); empty without a matching section.
+    pub matching_base: Vec<Decimal>,
 }
 
 impl PeriodStatement {
@@ -262,369 +178,179 @@ impl PeriodStatement {
         let r = self.line_start[d as usize] as usize..self.line_start[d as usize + 1] as usize;
         self.by_earner[r].iter().map(move |&i| &self.lines[i as usize])
     }
+
+    /// `d`'s career title after the period (0 = none).
+    pub fn title(&self, d: usize) -> u8 {
+        self.carry_out.title[d]
+    }
 }
 
-/// Closes `period`: `orders` are the period's orders sorted by (`placed_at`, tie), `late` the
-/// late refunds booked in it sorted by (`at`, tie).
+/// What a period closes over: its orders sorted by (`placed_at`, tie), the late refunds booked
+/// in it and its adjustments, each sorted by (`at`, tie).
+pub struct PeriodEvents<'e> {
+    pub orders: &'e [u32],
+    pub late: &'e [u32],
+    pub adjustments: &'e [u32],
+}
+
+/// Closes `period`, running the rules in the spec's order.
 pub fn close_period(
     cx: &Context,
     book: &Book,
     period: Period,
-    orders: &[u32],
-    late: &[u32],
+    ev: &PeriodEvents,
     carry: &Carry,
     paid: &mut Paid,
 ) -> PeriodStatement {
     let plan = cx.plan;
-    let net = cx.net;
-    let n = net.len();
-    let zero = || vec![Decimal::ZERO; n];
+    let n = cx.net.len();
+    let (v, mut company) = volumes::tally(book, n, ev.orders, ev.late);
+    let active: Vec<bool> = v.pv.iter().map(|&x| plan.is_active(x)).collect();
+    let (gv, rank) = ranks_titles::gv_and_ranks(plan, cx.net, &v.pv);
+    let compliant = compliance::compliant(plan, &v);
 
-    // §5 volumes and §13 sales, net of in-period refunds (already in the order's value) and of
-    // late refunds booked now.
-    let (mut pv, mut bv, mut retail_sales, mut personal_sales) = (zero(), zero(), zero(), zero());
-    let mut company = Company::default();
-    let mut book_sales = |c: Category, credited: u32, v: Value, sign: Decimal, company: &mut Company| {
-        let net_base = v.net * sign;
-        company.sales += net_base;
-        match c {
-            Category::Distributor => company.distributor_sales += net_base,
-            Category::Retail => company.retail_sales += net_base,
-            Category::House => company.house_sales += net_base,
-        }
-        if credited != NONE {
-            let d = credited as usize;
-            pv[d] += v.pv * sign;
-            bv[d] += v.bv * sign;
-            match c {
-                Category::Retail => retail_sales[d] += net_base,
-                Category::Distributor => personal_sales[d] += net_base,
-                Category::House => {}
-            }
-        }
-    };
-    for &o in orders {
-        let o = &book.orders[o as usize];
-        book_sales(o.category, o.credited, o.value, Decimal::ONE, &mut company);
+    let mut lines = Vec::with_capacity(line_capacity(cx, book, ev, paid, n));
+    order_lines(cx, book, ev.orders, &active, &rank, &compliant, paid, &mut lines);
+    let mut carry_out = Carry::new(n);
+    let binary = binary::close(cx, &v.bv, &active, &compliant, carry, &mut carry_out, &mut lines);
+    let clawback_origin = clawbacks::book_clawbacks(book, ev.late, paid, &mut lines);
+    let matching_base = matching::matching_lines(cx, &active, &rank, &compliant, &mut lines);
+    let end = period.next().start();
+    let not_yet = |d: usize| cx.not_yet(end, d);
+    carry_out.title = ranks_titles::titles_and_bonuses(plan, &rank, &carry.title, not_yet, &compliant, &mut lines);
+    company.pools = pools::pool_lines(plan, company.bv, &rank, &gv, &compliant, |d| !not_yet(d), &mut lines);
+    adjustments::adjustment_lines(book, ev.adjustments, &mut lines);
+
+    let g = payouts::group(n, &lines, &mut company);
+    let payout = payouts::payouts(plan, &g.earnings, carry, &mut carry_out, &mut company);
+    PeriodStatement {
+        period,
+        company,
+        pv: v.pv,
+        bv: v.bv,
+        gv,
+        active,
+        rank,
+        retail_sales: v.retail_sales,
+        personal_sales: v.personal_sales,
+        compliant,
+        binary,
+        carry_out,
+        earnings: g.earnings,
+        balance_in: carry.balance.clone(),
+        payout,
+        lines,
+        line_start: g.line_start,
+        by_earner: g.by_earner,
+        clawback_origin,
+        matching_base,
     }
-    for &r in late {
-        let r = &book.refunds[r as usize];
-        let o = &book.orders[r.order as usize];
-        book_sales(o.category, o.credited, r.removed, Decimal::NEGATIVE_ONE, &mut company);
-    }
+}
 
-    let active: Vec<bool> = pv.iter().map(|&v| plan.is_active(v)).collect();
+/// The most lines the period's orders, binary and clawbacks can have: untouched capacity costs
+/// address space, not memory, and the vector never reallocates on a large close.
+fn line_capacity(cx: &Context, book: &Book, ev: &PeriodEvents, paid: &Paid, n: usize) -> usize {
+    let p = cx.plan;
+    let per_order = 1
+        + p.unilevel.as_ref().map_or(0, |u| u.rates.len())
+        + p.matrix.as_ref().map_or(0, |m| m.rates.len())
+        + p.fast_start.as_ref().map_or(0, |f| f.rates.len());
+    let clawbacks: usize = ev.late.iter().map(|r| paid.get(&book.refunds[*r as usize].order).map_or(0, Vec::len)).sum();
+    ev.orders.len() * per_order + n + clawbacks + ev.adjustments.len()
+}
 
-    // GV and ranks, bottom-up: every sponsor has a smaller index than its recruits.
-    let mut gv = pv.clone();
-    let mut rank = vec![0u8; n];
-    let ranks = &plan.ranks;
-    let needs_legs = ranks.iter().any(|r| r.min_legs.is_some());
-    // legs[d × R + k]: personally sponsored lines of d holding a rank ≥ ranks[k].
-    let mut legs = if needs_legs { vec![0u32; n * ranks.len()] } else { Vec::new() };
-    let mut best = vec![0u8; n];
-    for d in (0..n).rev() {
-        if !ranks.is_empty() {
-            let meets = |k: usize| {
-                let r = &ranks[k];
-                r.min_pv.is_none_or(|m| pv[d] >= m)
-                    && r.min_gv.is_none_or(|m| gv[d] >= m)
-                    && r.min_legs.as_ref().is_none_or(|l| legs[d * ranks.len() + l.rank] >= l.count)
-            };
-            rank[d] = (0..ranks.len()).rev().find(|&k| meets(k)).map_or(0, |k| k as u8 + 1);
-            best[d] = best[d].max(rank[d]);
-        }
-        let s = net.sponsor[d];
-        if s != NONE {
-            let s = s as usize;
-            let g = gv[d];
-            gv[s] += g;
-            if !ranks.is_empty() {
-                best[s] = best[s].max(best[d]);
-                if needs_legs {
-                    for k in 0..best[d] as usize {
-                        legs[s * ranks.len() + k] += 1;
-                    }
-                }
-            }
-        }
-    }
-    drop(legs);
-
-    // §13 compliance: retail < min × (retail + personal), compared exactly; null is compliant.
-    let compliant: Vec<bool> = (0..n).map(|d| plan.is_compliant(retail_sales[d], personal_sales[d])).collect();
-
+/// §6, §7, §11, §17: the lines of each order, in order (retail, unilevel, matrix, fast_start).
+/// Orders with a late refund keep their lines for the clawbacks.
+#[allow(clippy::too_many_arguments)]
+fn order_lines(
+    cx: &Context,
+    book: &Book,
+    orders: &[u32],
+    active: &[bool],
+    rank: &[u8],
+    compliant: &[bool],
+    paid: &mut Paid,
+    lines: &mut Vec<Line>,
+) {
+    let (plan, net) = (cx.plan, cx.net);
     let upline = |d: u32| Upline {
         who: d,
         active: active[d as usize],
         depth: cx.depth(rank[d as usize]),
         held: !compliant[d as usize],
     };
-    // Reserve the most lines the period can have: untouched capacity costs address space, not
-    // memory, and the vector never reallocates (copying a billion bytes) on a large close.
-    let per_order =
-        1 + plan.unilevel.as_ref().map_or(0, |u| u.rates.len()) + plan.matrix.as_ref().map_or(0, |m| m.rates.len());
-    let clawbacks: usize = late.iter().map(|r| paid.get(&book.refunds[*r as usize].order).map_or(0, Vec::len)).sum();
-    let mut lines: Vec<Line> = Vec::with_capacity(orders.len() * per_order + n + clawbacks);
-
-    // §6, §7, §11: the lines of each order, in order.
-    // With compression only active members matter, so the walk follows "next active
-    // ancestor" links and costs O(levels) per order whatever the depth of inactive runs.
-    let compressing = plan.unilevel.as_ref().is_some_and(|u| u.compression);
-    let next_active: Vec<u32> = if compressing {
-        let mut na = vec![NONE; n];
-        for d in 0..n {
-            na[d] = if active[d] {
-                d as u32
-            } else {
-                let s = net.sponsor[d];
-                if s == NONE {
-                    NONE
-                } else {
-                    na[s as usize]
-                }
-            };
-        }
-        na
-    } else {
-        Vec::new()
-    };
-    let above = |d: u32| -> u32 {
-        let s = net.sponsor[d as usize];
-        if s == NONE || !compressing {
-            s
-        } else {
-            next_active[s as usize]
-        }
+    let next_active = unilevel::next_active(plan.unilevel.as_ref(), net, active);
+    let above = |d: u32| match net.sponsor[d as usize] {
+        s if s == NONE || next_active.is_empty() => s,
+        s => next_active[s as usize],
     };
     for &oi in orders {
         let o = &book.orders[oi as usize];
         let start = lines.len();
-        if let (Some(r), Category::Retail) = (&plan.retail, o.category) {
-            if o.value.net > Decimal::ZERO {
-                let amount = mul_round(r.rate, o.value.net, 2);
-                lines.push(Line {
-                    amount,
-                    earner: o.credited,
-                    source: oi,
-                    kind: Kind::Retail,
-                    of: None,
-                    level: 0,
-                    held: false,
-                });
-            }
-        }
+        lines.extend(retail::retail_line(plan, o, oi));
         if o.credited != NONE && o.value.bv > Decimal::ZERO {
             let c = o.credited;
+            let push = |kind: Kind| {
+                move |a: Upline, level: u16, _rate: Decimal, amount: Decimal| Line {
+                    amount,
+                    earner: a.who,
+                    source: oi,
+                    kind,
+                    of: None,
+                    level,
+                    held: a.held,
+                }
+            };
             if let Some(u) = &plan.unilevel {
-                let chain = chain(above(c), above).map(upline);
-                unilevel_lines(u, o.value.bv, chain, |a, level, _, amount| {
-                    lines.push(Line {
-                        amount,
-                        earner: a.who,
-                        source: oi,
-                        kind: Kind::Unilevel,
-                        of: None,
-                        level,
-                        held: a.held,
-                    });
+                let f = push(Kind::Unilevel);
+                unilevel_lines(u, o.value.bv, chain(above(c), above).map(upline), |a, l, r, x| {
+                    lines.push(f(a, l, r, x))
                 });
             }
             if let (Some(m), Some(tree)) = (&plan.matrix, &net.matrix) {
-                let chain = chain(tree.parent[c as usize], |x| tree.parent[x as usize]).map(upline);
-                matrix_lines(m, o.value.bv, chain, |a, level, _, amount| {
-                    lines.push(Line {
-                        amount,
-                        earner: a.who,
-                        source: oi,
-                        kind: Kind::Matrix,
-                        of: None,
-                        level,
-                        held: a.held,
-                    });
-                });
+                let f = push(Kind::Matrix);
+                let up = chain(tree.parent[c as usize], |x| tree.parent[x as usize]).map(upline);
+                matrix_lines(m, o.value.bv, up, |a, l, r, x| lines.push(f(a, l, r, x)));
+            }
+            if let Some(fs) = &plan.fast_start {
+                if net.joined_at(c).is_some_and(|j| fast_start::in_window(fs, j, o.placed_at)) {
+                    let f = push(Kind::FastStart);
+                    let up = chain(net.sponsor[c as usize], |x| net.sponsor[x as usize]).map(upline);
+                    fast_start_lines(fs, o.value.bv, up, |a, l, r, x| lines.push(f(a, l, r, x)));
+                }
             }
         }
         if cx.late_orders.contains(&oi) {
-            let kept = lines[start..]
-                .iter()
-                .map(|l| PaidLine {
-                    earner: l.earner,
-                    kind: l.kind,
-                    level: l.level,
-                    rate: rate_of(plan, l.kind, l.level),
-                    amount: l.amount,
-                    held: l.held,
-                    clawed: Decimal::ZERO,
-                    plan: cx.label.clone(),
-                })
-                .collect();
+            let kept = lines[start..].iter().map(|l| keep(cx, l)).collect();
             paid.insert(oi, kept);
         }
     }
+}
 
-    // §10 binary: leg volumes are Σ BV over placement subtrees (late refunds already netted).
-    let mut carry_out = Carry::new(n);
-    let binary = match (&plan.binary, &net.binary) {
-        (Some(b), Some(tree)) => {
-            let mut sub = bv.clone();
-            for d in (0..n).rev() {
-                let p = tree.parent[d];
-                if p != NONE {
-                    let v = sub[d];
-                    sub[p as usize] += v;
-                }
-            }
-            let (mut ql, mut qr) = (vec![0u32; n], vec![0u32; n]);
-            if b.qualify_left > 0 || b.qualify_right > 0 {
-                for d in 0..n {
-                    if active[d] {
-                        match cx.sides[d] {
-                            Some(Leg::Left) => ql[net.sponsor[d] as usize] += 1,
-                            Some(Leg::Right) => qr[net.sponsor[d] as usize] += 1,
-                            None => {}
-                        }
-                    }
-                }
-            }
-            let leg = |c: u32| if c == NONE { Decimal::ZERO } else { sub[c as usize] };
-            let mut stats = BinaryStats { left: zero(), right: zero(), paired: zero(), qualified: vec![false; n] };
-            for d in 0..n {
-                let (l, r) = (leg(tree.left[d]), leg(tree.right[d]));
-                stats.left[d] = l;
-                stats.right[d] = r;
-                if !active[d] {
-                    continue; // inactive: carries flushed
-                }
-                let a = (l + carry.left[d]).max(Decimal::ZERO);
-                let bb = (r + carry.right[d]).max(Decimal::ZERO);
-                let qualified = ql[d] >= b.qualify_left && qr[d] >= b.qualify_right;
-                stats.qualified[d] = qualified;
-                let paired = if qualified { a.min(bb) } else { Decimal::ZERO };
-                stats.paired[d] = paired;
-                if paired > Decimal::ZERO {
-                    let mut amount = mul_round(b.rate, paired, 2);
-                    if let Some(cap) = b.cap {
-                        amount = amount.min(cap);
-                    }
-                    lines.push(Line {
-                        amount,
-                        earner: d as u32,
-                        source: NONE,
-                        kind: Kind::Binary,
-                        of: None,
-                        level: 0,
-                        held: !compliant[d],
-                    });
-                }
-                if b.carry_forward {
-                    carry_out.left[d] = a - paired;
-                    carry_out.right[d] = bb - paired;
-                }
-            }
-            Some(stats)
-        }
-        _ => None,
-    };
-
-    // §12 clawbacks, by refund in (at, tie) order.
-    let mut clawback_origin = FxHashMap::default();
-    for &ri in late {
-        let r = &book.refunds[ri as usize];
-        if let Some(kept) = paid.get_mut(&r.order) {
-            clawback_lines(kept, r.removed, r.leaves_none, |l, _, amount| {
-                clawback_origin.insert((ri, l.earner, l.kind, l.level), (l.rate, l.plan.clone()));
-                lines.push(Line {
-                    amount,
-                    earner: l.earner,
-                    source: ri,
-                    kind: Kind::Clawback,
-                    of: Some(l.kind),
-                    level: l.level,
-                    held: l.held,
-                });
-            });
-            if r.leaves_none {
-                paid.remove(&r.order);
-            }
-        }
-    }
-
-    // Group lines by earner, keeping statement order (a stable counting sort).
-    let mut line_start = vec![0u32; n + 1];
-    for l in &lines {
-        line_start[l.earner as usize + 1] += 1;
-    }
-    for d in 0..n {
-        line_start[d + 1] += line_start[d];
-    }
-    let mut fill = line_start.clone();
-    let mut by_earner = vec![0u32; lines.len()];
-    let mut earnings = vec![Earnings::default(); n];
-    for (i, l) in lines.iter().enumerate() {
-        let e = l.earner as usize;
-        by_earner[fill[e] as usize] = i as u32;
-        fill[e] += 1;
-        let x = &mut earnings[e];
-        match l.kind {
-            Kind::Retail => x.retail += l.amount,
-            Kind::Unilevel => x.unilevel += l.amount,
-            Kind::Binary => x.binary += l.amount,
-            Kind::Matrix => x.matrix += l.amount,
-            Kind::Clawback => x.clawback += l.amount,
-        }
-        if l.held {
-            x.held += l.amount;
-            company.held += l.amount;
-        } else {
-            x.payable += l.amount;
-        }
-        company.commissions += l.amount;
-    }
-
-    // §14 payouts.
-    let mut payout = zero();
-    for d in 0..n {
-        let balance = carry.balance[d] + earnings[d].payable;
-        if balance >= plan.payout.min_amount && balance > Decimal::ZERO {
-            payout[d] = balance;
-            company.payouts += balance;
-        } else {
-            carry_out.balance[d] = balance;
-        }
-    }
-
-    PeriodStatement {
-        period,
-        company,
-        pv,
-        bv,
-        gv,
-        active,
-        rank,
-        retail_sales,
-        personal_sales,
-        compliant,
-        binary,
-        carry_out,
-        earnings,
-        balance_in: carry.balance.clone(),
-        payout,
-        lines,
-        line_start,
-        by_earner,
-        clawback_origin,
+fn keep(cx: &Context, l: &Line) -> PaidLine {
+    PaidLine {
+        earner: l.earner,
+        kind: l.kind,
+        level: l.level,
+        rate: rate_of(cx.plan, l.kind, l.level),
+        amount: l.amount,
+        held: l.held,
+        clawed: Decimal::ZERO,
+        plan: cx.label.clone(),
     }
 }
 
-/// The plan rate of a line of `kind` at `level`.
+/// The plan rate of a line of `kind` at `level` (zero where a kind has no rate).
 pub fn rate_of(plan: &Plan, kind: Kind, level: u16) -> Decimal {
-    let at = |rates: &[Decimal]| rates[level as usize - 1];
+    let at =
+        |rates: &[Decimal]| (level as usize).checked_sub(1).and_then(|i| rates.get(i)).copied().unwrap_or_default();
     match kind {
         Kind::Retail => plan.retail.as_ref().map_or(Decimal::ZERO, |r| r.rate),
         Kind::Unilevel => plan.unilevel.as_ref().map_or(Decimal::ZERO, |u| at(&u.rates)),
         Kind::Matrix => plan.matrix.as_ref().map_or(Decimal::ZERO, |m| at(&m.rates)),
+        Kind::FastStart => plan.fast_start.as_ref().map_or(Decimal::ZERO, |f| at(&f.rates)),
+        Kind::Matching => plan.matching.as_ref().map_or(Decimal::ZERO, |m| at(&m.rates)),
         Kind::Binary => plan.binary.as_ref().map_or(Decimal::ZERO, |b| b.rate),
-        Kind::Clawback => Decimal::ZERO,
+        Kind::RankBonus | Kind::Pool | Kind::Adjustment | Kind::Clawback => Decimal::ZERO,
     }
 }

@@ -5,10 +5,15 @@
 //! Every parent has a smaller index than its children in all three trees (a sponsor enrolls
 //! first; a placement parent is already placed), so bottom-up sums are one reverse pass.
 
-use crate::plan::{BinaryPlacement, Plan};
+use crate::period::Timestamp;
+use crate::plan::Plan;
 use crate::scenario::Leg;
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
+
+mod binary_tree;
+mod matrix_tree;
+pub use binary_tree::BinaryTree;
+pub use matrix_tree::MatrixTree;
 
 /// "No distributor" in index arrays.
 pub const NONE: u32 = u32::MAX;
@@ -34,30 +39,9 @@ pub struct Network {
     sponsored: Vec<u32>,
     pub binary: Option<BinaryTree>,
     pub matrix: Option<MatrixTree>,
-}
-
-#[derive(Debug, Clone)]
-pub struct BinaryTree {
-    placement: BinaryPlacement,
-    pub parent: Vec<u32>,
-    pub left: Vec<u32>,
-    pub right: Vec<u32>,
-    /// Subtree sizes, maintained only for `weaker_leg`.
-    size: Vec<u32>,
-    /// A node further down each node's left / right spine (path-compressed), so that extreme
-    /// descents cost amortised near-constant time instead of the spine's length.
-    hint: [Vec<u32>; 2],
-    path: Vec<u32>,
-}
-
-#[derive(Debug, Clone)]
-pub struct MatrixTree {
-    width: usize,
-    pub parent: Vec<u32>,
-    pub children: Vec<Vec<u32>>,
-    /// Per full sponsor, the breadth-first search left where it found the last open node. Nodes
-    /// only ever gain children, so a node found full stays full and the search can resume.
-    cursors: FxHashMap<u32, VecDeque<u32>>,
+    /// Each distributor's `joined_at` (spec §8), by index, where known: the fast-start window
+    /// (§17) and the rule that a distributor earns no rank bonus before it joins (§19) use it.
+    pub joined: Vec<Timestamp>,
 }
 
 impl Network {
@@ -88,6 +72,11 @@ impl Network {
 
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// When `d` joined; `None` where the network was built without join dates.
+    pub fn joined_at(&self, d: u32) -> Option<Timestamp> {
+        self.joined.get(d as usize).copied()
     }
 
     pub fn get(&self, id: &str) -> Option<u32> {
@@ -177,142 +166,6 @@ fn leg_name(leg: Leg) -> &'static str {
     match leg {
         Leg::Left => "left",
         Leg::Right => "right",
-    }
-}
-
-fn side(leg: Leg) -> usize {
-    match leg {
-        Leg::Left => 0,
-        Leg::Right => 1,
-    }
-}
-
-impl BinaryTree {
-    pub fn child(&self, p: u32, leg: Leg) -> u32 {
-        match leg {
-            Leg::Left => self.left[p as usize],
-            Leg::Right => self.right[p as usize],
-        }
-    }
-
-    fn add(&mut self, me: u32, sponsor: u32, k: u32, explicit: Option<(u32, Leg)>) {
-        self.parent.push(NONE);
-        self.left.push(NONE);
-        self.right.push(NONE);
-        self.hint[0].push(me);
-        self.hint[1].push(me);
-        let track = self.placement == BinaryPlacement::WeakerLeg;
-        if track {
-            self.size.push(1);
-        }
-        if sponsor == NONE {
-            return; // a root of its own tree
-        }
-        let (parent, leg) = match explicit {
-            Some(x) => x,
-            None => {
-                let leg = match self.placement {
-                    BinaryPlacement::ExtremeLeft => Leg::Left,
-                    BinaryPlacement::ExtremeRight => Leg::Right,
-                    BinaryPlacement::WeakerLeg => {
-                        let size = |c: u32| if c == NONE { 0 } else { self.size[c as usize] };
-                        if size(self.right[sponsor as usize]) < size(self.left[sponsor as usize]) {
-                            Leg::Right
-                        } else {
-                            Leg::Left
-                        }
-                    }
-                    BinaryPlacement::Alternate if k % 2 == 1 => Leg::Left,
-                    BinaryPlacement::Alternate => Leg::Right,
-                };
-                (self.spine_end(sponsor, leg), leg)
-            }
-        };
-        match leg {
-            Leg::Left => self.left[parent as usize] = me,
-            Leg::Right => self.right[parent as usize] = me,
-        }
-        self.parent[me as usize] = parent;
-        if track {
-            let mut a = parent;
-            while a != NONE {
-                self.size[a as usize] += 1;
-                a = self.parent[a as usize];
-            }
-        }
-    }
-
-    /// The last node of `from`'s spine on `leg`: descend that side until the slot is open.
-    fn spine_end(&mut self, from: u32, leg: Leg) -> u32 {
-        let s = side(leg);
-        let mut y = from;
-        self.path.clear();
-        loop {
-            let h = self.hint[s][y as usize];
-            let next = if h != y { h } else { self.child(y, leg) };
-            if next == NONE {
-                break;
-            }
-            self.path.push(y);
-            y = next;
-        }
-        for &p in &self.path {
-            self.hint[s][p as usize] = y;
-        }
-        y
-    }
-
-    /// Pre-order entry and exit times, for "is x in the subtree of r" in O(1).
-    fn intervals(&self) -> (Vec<u32>, Vec<u32>) {
-        let n = self.parent.len();
-        let (mut tin, mut tout) = (vec![0u32; n], vec![0u32; n]);
-        let mut clock = 0u32;
-        let mut stack: Vec<(u32, bool)> = Vec::new();
-        for root in (0..n as u32).filter(|&r| self.parent[r as usize] == NONE) {
-            stack.push((root, false));
-            while let Some((v, done)) = stack.pop() {
-                if done {
-                    tout[v as usize] = clock;
-                    continue;
-                }
-                tin[v as usize] = clock;
-                clock += 1;
-                stack.push((v, true));
-                for c in [self.right[v as usize], self.left[v as usize]] {
-                    if c != NONE {
-                        stack.push((c, false));
-                    }
-                }
-            }
-        }
-        (tin, tout)
-    }
-}
-
-impl MatrixTree {
-    fn add(&mut self, me: u32, sponsor: u32) {
-        self.parent.push(NONE);
-        self.children.push(Vec::new());
-        if sponsor == NONE {
-            return;
-        }
-        let parent = if self.children[sponsor as usize].len() < self.width {
-            sponsor
-        } else {
-            let children = &self.children;
-            let queue =
-                self.cursors.entry(sponsor).or_insert_with(|| children[sponsor as usize].iter().copied().collect());
-            loop {
-                let front = *queue.front().expect("a full node has children, so the search finds an open node");
-                if self.children[front as usize].len() < self.width {
-                    break front;
-                }
-                queue.pop_front();
-                queue.extend(self.children[front as usize].iter().copied());
-            }
-        };
-        self.children[parent as usize].push(me);
-        self.parent[me as usize] = parent;
     }
 }
 

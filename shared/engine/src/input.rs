@@ -160,6 +160,11 @@ impl<'de> Deserialize<'de> for Num {
     }
 }
 
+/// `Some(None)` for a key present as `null`, `None` for an absent key (with `#[serde(default)]`).
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// A raw value that is `Some` whenever the key is present, even when it is `null`.
 pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
     Box::<RawValue>::deserialize(d).map(Some)

@@ -6,19 +6,25 @@
 //! - [`scenario`]: the scenario file of `mlm simulate` (§16);
 //! - [`genealogy`]: sponsor, binary and matrix trees (§8);
 //! - [`book`]: order valuation, attribution and refunds (§3, §4);
-//! - [`close`]: period close (§5–§14); [`online`]: one order at a time;
-//! - [`simulate`]: a whole run; [`statement`]: the output of §16.
+//! - [`close`]: period close, the orchestrator running the pay rules of [`rules`] (one file
+//!   per rule: retail, unilevel, matrix, binary, fast_start, matching, ranks_titles, pools,
+//!   clawbacks, compliance, adjustments, payouts) in the spec's order; [`online`]: one order at
+//!   a time;
+//! - [`simulate`]: a whole run; [`statement`]: the output of §16; [`disclosure`]: §22.
 
 pub mod book;
 pub mod close;
+pub mod disclosure;
 pub mod error;
 pub mod genealogy;
 pub mod input;
 pub mod json;
+pub mod lines;
 pub mod num;
 pub mod online;
 pub mod period;
 pub mod plan;
+pub mod rules;
 pub mod scenario;
 pub mod simulate;
 pub mod statement;

@@ -67,6 +67,17 @@ pub fn div_round(n: Decimal, d: Decimal, dp: u32) -> Option<Decimal> {
     Some(exact().unwrap_or_else(|| round_dp(n / d, dp)))
 }
 
+/// `trunc2(a × b / c)`: the exact value cut to 2 decimals toward zero (spec §20). `c` > 0.
+pub fn mul_div_trunc2(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    // a × b / c × 100 = a_m × b_m × 10^(c_s + 2) / (c_m × 10^(a_s + b_s))
+    let exact = || -> Option<Decimal> {
+        let num = a.mantissa().checked_mul(b.mantissa())?.checked_mul(pow10(c.scale() + 2)?)?;
+        let den = c.mantissa().checked_mul(pow10(a.scale() + b.scale())?)?;
+        from_scaled(num / den, 2)
+    };
+    exact().unwrap_or_else(|| (a * b / c).trunc_with_scale(2))
+}
+
 /// A ratio `a / b` as spec §1 reports it: `round4`, or null when `b ≤ 0`.
 pub fn ratio(a: Decimal, b: Decimal) -> Option<Decimal> {
     if b <= Decimal::ZERO {
@@ -141,6 +152,15 @@ mod tests {
         let den = d("10000000000000000000000000000");
         assert_eq!(div_round(n, den, 2), Some(d("0.13")));
         assert_eq!(div_round(d("1"), d("0"), 2), None);
+    }
+
+    #[test]
+    fn truncation_cuts_toward_zero() {
+        assert_eq!(mul_div_trunc2(d("10.00"), d("1"), d("3")), d("3.33"));
+        assert_eq!(mul_div_trunc2(d("0.05"), d("1"), d("3")), d("0.01"));
+        assert_eq!(mul_div_trunc2(d("0.02"), d("1"), d("3")), d("0.00"));
+        assert_eq!(mul_div_trunc2(d("7.99"), d("2"), d("3")), d("5.32"));
+        assert_eq!(mul_div_trunc2(d("12.00"), d("600"), d("900")), d("8.00"));
     }
 
     #[test]

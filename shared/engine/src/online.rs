@@ -4,10 +4,11 @@
 //! authoritative; the rules themselves are the same functions close uses.
 
 use crate::book::{Book, Category};
-use crate::close::{matrix_lines, unilevel_lines, Context, Kind, Line, Upline};
+use crate::close::{fast_start_lines, matrix_lines, unilevel_lines, Context, Kind, Line, Upline};
 use crate::genealogy::{chain, NONE};
 use crate::num::mul_round;
 use crate::period::Period;
+use crate::rules::fast_start::in_window;
 use rust_decimal::Decimal;
 
 /// What the online path knows about the open period.
@@ -53,7 +54,8 @@ impl OpenPeriod {
         Upline { who: d, active: cx.plan.is_active(self.pv[i]), depth: cx.depth(self.rank[i]), held }
     }
 
-    /// The provisional retail, unilevel and matrix lines of `order` from the state known now.
+    /// The provisional retail, unilevel, matrix and fast_start lines of `order` from the state
+    /// known now.
     pub fn provisional_lines(&self, cx: &Context, book: &Book, order: u32) -> Vec<Line> {
         let plan = cx.plan;
         let o = &book.orders[order as usize];
@@ -113,6 +115,22 @@ impl OpenPeriod {
                     });
                 },
             );
+        }
+        if let Some(f) = &plan.fast_start {
+            if cx.net.joined_at(o.credited).is_some_and(|j| in_window(f, j, o.placed_at)) {
+                let up = up(&cx.net.sponsor, o.credited).map(|x| self.upline(cx, x));
+                fast_start_lines(f, o.value.bv, up, |a, level, _, amount| {
+                    lines.push(Line {
+                        amount,
+                        earner: a.who,
+                        source: order,
+                        kind: Kind::FastStart,
+                        of: None,
+                        level,
+                        held: a.held,
+                    });
+                });
+            }
         }
         lines
     }

@@ -1,7 +1,8 @@
 //! The compensation plan (spec §15): typed, versioned, validated at load.
 
 use crate::error::InputErrors;
-use crate::input::{self, Checker, Format, Num};
+use crate::input::{self, Checker, Format, Id, Num};
+use crate::lines::Kind;
 use crate::period::PeriodKind;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -23,6 +24,53 @@ pub struct Plan {
     pub ranks: Vec<Rank>,
     pub compliance: Option<Compliance>,
     pub payout: Payout,
+    /// §17.
+    pub fast_start: Option<FastStart>,
+    /// §18.
+    pub matching: Option<Matching>,
+    /// §20, in plan order (empty: no pools).
+    pub pools: Vec<Pool>,
+}
+
+/// Fast-start bonus (spec §17): `rates` by sponsor level, on orders placed within `days` of the
+/// credited distributor's `joined_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FastStart {
+    pub rates: Vec<Decimal>,
+    pub days: u32,
+}
+
+/// Matching bonus (spec §18): `rates` by generation, of the kinds in `of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matching {
+    pub rates: Vec<Decimal>,
+    pub of: Vec<Kind>,
+    pub unranked_depth: u32,
+}
+
+impl Matching {
+    /// Whether lines of `kind` count in the matched base.
+    pub fn matches(&self, kind: Kind) -> bool {
+        self.of.contains(&kind)
+    }
+}
+
+/// How a pool is shared among its qualifiers (spec §20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Equal,
+    Gv,
+}
+
+/// A leadership pool (spec §20): `share` of company BV, shared by the distributors of `rank` or
+/// higher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pool {
+    pub name: String,
+    pub share: Decimal,
+    /// Index into [`Plan::ranks`].
+    pub rank: usize,
+    pub split: Split,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +132,10 @@ pub struct Rank {
     pub min_gv: Option<Decimal>,
     pub min_legs: Option<MinLegs>,
     pub unilevel_depth: Option<u32>,
+    /// Matching generations this rank allows (spec §18).
+    pub matching_depth: Option<u32>,
+    /// Paid once when the title first reaches this rank (spec §19).
+    pub advancement_bonus: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,10 +209,21 @@ impl Plan {
     /// The unilevel depth of each rank (spec §7), then of "no rank" last.
     pub fn unilevel_depths(&self) -> Vec<u32> {
         let unranked = self.unilevel.as_ref().map_or(0, |u| u.unranked_depth);
+        self.depths(unranked, |r| r.unilevel_depth)
+    }
+
+    /// The matching depth of each rank (spec §18), then of "no rank" last.
+    pub fn matching_depths(&self) -> Vec<u32> {
+        let unranked = self.matching.as_ref().map_or(0, |m| m.unranked_depth);
+        self.depths(unranked, |r| r.matching_depth)
+    }
+
+    /// A rank's own depth, else that of the nearest lower rank that sets one, else `unranked`.
+    fn depths(&self, unranked: u32, field: impl Fn(&Rank) -> Option<u32>) -> Vec<u32> {
         let mut out = Vec::with_capacity(self.ranks.len() + 1);
         let mut current = unranked;
         for r in &self.ranks {
-            if let Some(d) = r.unilevel_depth {
+            if let Some(d) = field(r) {
                 current = d;
             }
             out.push(current);
@@ -185,6 +248,36 @@ pub(crate) struct RawPlan {
     ranks: Option<Vec<RawRank>>,
     compliance: Option<RawCompliance>,
     payout: Option<RawPayout>,
+    fast_start: Option<RawFastStart>,
+    matching: Option<RawMatching>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    pools: Option<Option<Vec<RawPool>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFastStart {
+    rates: Vec<Num>,
+    days: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatching {
+    rates: Vec<Num>,
+    #[serde(default, deserialize_with = "input::nullable")]
+    of: Option<Option<Vec<String>>>,
+    unranked_depth: Option<Num>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPool {
+    name: Id,
+    share: Num,
+    rank: String,
+    #[serde(default, deserialize_with = "input::nullable")]
+    split: Option<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +332,8 @@ struct RawRank {
     min_gv: Option<Num>,
     min_legs: Option<RawMinLegs>,
     unilevel_depth: Option<Num>,
+    matching_depth: Option<Num>,
+    advancement_bonus: Option<Num>,
 }
 
 #[derive(Deserialize)]
@@ -284,6 +379,75 @@ fn money(c: &mut Checker, n: &Num, at: &str) -> Decimal {
 
 fn count(c: &mut Checker, n: &Num, min: i64, at: &str) -> u32 {
     c.integer(n, min, || at.to_string()).and_then(|v| u32::try_from(v).ok()).unwrap_or_default()
+}
+
+fn check_matching(c: &mut Checker, m: RawMatching, p: &dyn Fn(&str) -> String) -> Matching {
+    let rates = rates(c, &m.rates, &p("matching.rates"));
+    let mut of = Vec::new();
+    match m.of {
+        None => of.push(Kind::Unilevel),
+        Some(None) => c.err(p("matching.of"), "must be a list of kinds, not null"),
+        Some(Some(list)) => {
+            if list.is_empty() {
+                c.err(p("matching.of"), "must not be empty");
+            }
+            for (i, k) in list.iter().enumerate() {
+                let kind = match k.as_str() {
+                    "unilevel" => Kind::Unilevel,
+                    "binary" => Kind::Binary,
+                    "matrix" => Kind::Matrix,
+                    "fast_start" => Kind::FastStart,
+                    other => {
+                        c.err(
+                            p(&format!("matching.of[{i}]")),
+                            format!("must be unilevel, binary, matrix or fast_start, not {other:?}"),
+                        );
+                        continue;
+                    }
+                };
+                if of.contains(&kind) {
+                    c.err(p(&format!("matching.of[{i}]")), format!("duplicate kind {k:?}"));
+                }
+                of.push(kind);
+            }
+        }
+    }
+    let unranked_depth = match m.unranked_depth {
+        Some(n) => count(c, &n, 0, &p("matching.unranked_depth")),
+        None => rates.len() as u32,
+    };
+    Matching { rates, of, unranked_depth }
+}
+
+fn check_pools(c: &mut Checker, raw: Vec<RawPool>, ranks: &[Rank], p: &dyn Fn(&str) -> String) -> Vec<Pool> {
+    let mut pools: Vec<Pool> = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let at = |k: &str| p(&format!("pools[{i}].{k}"));
+        if r.name.0.trim().is_empty() {
+            c.err(at("name"), "must have a non-blank character");
+        } else if pools.iter().any(|x| x.name == r.name.0) {
+            c.err(at("name"), format!("duplicate pool name {:?}", r.name.0));
+        }
+        let rank = ranks.iter().position(|k| k.name == r.rank).unwrap_or_else(|| {
+            c.err(at("rank"), format!("{:?} is not a rank of the plan", r.rank));
+            0
+        });
+        let split = match r.split.as_ref().map(Option::as_deref) {
+            None | Some(Some("equal")) => Split::Equal,
+            Some(Some("gv")) => Split::Gv,
+            Some(None) => {
+                c.err(at("split"), "must be equal or gv, not null");
+                Split::Equal
+            }
+            Some(Some(other)) => {
+                c.err(at("split"), format!("must be equal or gv, not {other:?}"));
+                Split::Equal
+            }
+        };
+        let share = c.bounded(&r.share, ZERO, ONE, || at("share")).unwrap_or_default();
+        pools.push(Pool { name: r.name.0, share, rank, split });
+    }
+    pools
 }
 
 impl RawPlan {
@@ -384,6 +548,8 @@ impl RawPlan {
                 min_gv: r.min_gv.and_then(|n| c.bounded(&n, ZERO, None, || at("min_gv"))),
                 min_legs,
                 unilevel_depth: r.unilevel_depth.map(|n| count(&mut c, &n, 0, &at("unilevel_depth"))),
+                matching_depth: r.matching_depth.map(|n| count(&mut c, &n, 0, &at("matching_depth"))),
+                advancement_bonus: r.advancement_bonus.map(|n| money(&mut c, &n, &at("advancement_bonus"))),
                 name: r.name,
             };
             seen.entry(rank.name.clone()).or_insert(i);
@@ -401,7 +567,19 @@ impl RawPlan {
                 .map(|n| money(&mut c, &n, &p("payout.min_amount")))
                 .unwrap_or_default(),
         };
+        let fast_start = self.fast_start.map(|f| FastStart {
+            rates: rates(&mut c, &f.rates, &p("fast_start.rates")),
+            days: count(&mut c, &f.days, 1, &p("fast_start.days")),
+        });
+        let matching = self.matching.map(|m| check_matching(&mut c, m, &p));
+        if matches!(self.pools, Some(None)) {
+            c.err(p("pools"), "must be a list of pools, not null");
+        }
+        let pools = check_pools(&mut c, self.pools.flatten().unwrap_or_default(), &ranks, &p);
         let plan = Plan {
+            fast_start,
+            matching,
+            pools,
             id: self.id.0,
             version,
             currency: self.currency,

@@ -22,6 +22,18 @@ pub struct Scenario {
     pub catalog: Vec<CatalogItem>,
     pub orders: Vec<Order>,
     pub refunds: Vec<Refund>,
+    /// Manual adjustments (spec §21).
+    pub adjustments: Vec<Adjustment>,
+}
+
+/// A manual bonus (positive) or deduction (negative) with its reason (spec §21).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adjustment {
+    pub id: String,
+    pub distributor: String,
+    pub at: Timestamp,
+    pub amount: Decimal,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +126,18 @@ struct RawScenario {
     orders: Vec<RawOrder>,
     #[serde(default)]
     refunds: Vec<RawRefund>,
+    #[serde(default)]
+    adjustments: Vec<RawAdjustment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdjustment {
+    id: Id,
+    distributor: Id,
+    at: String,
+    amount: Num,
+    reason: Id,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +235,40 @@ fn quantity(c: &mut Checker, n: &Num, at: impl FnOnce() -> String) -> u32 {
 }
 
 const ZERO: Option<Decimal> = Some(Decimal::ZERO);
+
+/// Checks adjustments field by field (spec §16, §21): a non-zero amount of at most 2 decimals,
+/// a reason with a non-blank character, a timestamp with offset, unique ids. Whether the
+/// distributor exists is checked when the run is prepared.
+fn check_adjustments(c: &mut Checker, raw: Vec<RawAdjustment>) -> Vec<Adjustment> {
+    let mut seen = std::collections::HashSet::new();
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let at = |k: &str| format!("adjustments[{i}].{k}");
+            if a.id.0.trim().is_empty() {
+                c.err(at("id"), "must have a non-blank character");
+            } else if !seen.insert(a.id.0.clone()) {
+                c.err(at("id"), format!("duplicate adjustment id {:?}", a.id.0));
+            }
+            let amount = c.decimal(&a.amount, || at("amount")).unwrap_or(Decimal::ONE);
+            if amount.is_zero() {
+                c.err(at("amount"), "must not be zero (a deduction is negative)");
+            } else if amount.normalize().scale() > 2 {
+                c.err(at("amount"), format!("must have at most 2 decimals, not {amount}"));
+            }
+            if a.reason.0.trim().is_empty() {
+                c.err(at("reason"), "must have a non-blank character");
+            }
+            Adjustment {
+                at: timestamp(c, &a.at, || at("at")),
+                id: a.id.0,
+                distributor: a.distributor.0,
+                amount,
+                reason: a.reason.0,
+            }
+        })
+        .collect()
+}
 
 impl Scenario {
     /// Reads a scenario. `plan_file` (relative to the scenario) is read through `load_plan`.
@@ -355,7 +413,8 @@ impl Scenario {
                 Refund { order, at: timestamp(&mut c, &r.at, || at("at")), what }
             })
             .collect();
-        c.finish(Scenario { plan, distributors, customers, catalog, orders, refunds })
+        let adjustments = check_adjustments(&mut c, raw.adjustments);
+        c.finish(Scenario { plan, distributors, customers, catalog, orders, refunds, adjustments })
     }
 }
 
@@ -430,6 +489,18 @@ impl Serialize for Order {
             m.serialize_entry("exchange_rate", &Dec(x))?;
         }
         m.serialize_entry("lines", &self.lines.iter().map(Line).collect::<Vec<_>>())?;
+        m.end()
+    }
+}
+
+impl Serialize for Adjustment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("distributor", &self.distributor)?;
+        m.serialize_entry("at", &self.at.to_rfc3339())?;
+        m.serialize_entry("amount", &Dec(self.amount))?;
+        m.serialize_entry("reason", &self.reason)?;
         m.end()
     }
 }
@@ -509,6 +580,12 @@ impl Plan {
                     if let Some(v) = r.unilevel_depth {
                         o.insert("unilevel_depth".into(), json!(v));
                     }
+                    if let Some(v) = r.matching_depth {
+                        o.insert("matching_depth".into(), json!(v));
+                    }
+                    if let Some(v) = r.advancement_bonus {
+                        o.insert("advancement_bonus".into(), d(v));
+                    }
                     Value::Object(o)
                 })
                 .collect();
@@ -518,6 +595,30 @@ impl Plan {
             m.insert("compliance".into(), json!({ "min_retail_ratio": d(c.min_retail_ratio) }));
         }
         m.insert("payout".into(), json!({ "min_amount": d(self.payout.min_amount) }));
+        if let Some(f) = &self.fast_start {
+            m.insert("fast_start".into(), json!({ "rates": rates(&f.rates), "days": f.days }));
+        }
+        if let Some(x) = &self.matching {
+            let of: Vec<&str> = x.of.iter().map(|k| k.as_str()).collect();
+            m.insert(
+                "matching".into(),
+                json!({ "rates": rates(&x.rates), "of": of, "unranked_depth": x.unranked_depth }),
+            );
+        }
+        if !self.pools.is_empty() {
+            let pools: Vec<Value> = self
+                .pools
+                .iter()
+                .map(|p| {
+                    let split = match p.split {
+                        crate::plan::Split::Equal => "equal",
+                        crate::plan::Split::Gv => "gv",
+                    };
+                    json!({ "name": p.name, "share": d(p.share), "rank": self.ranks[p.rank].name, "split": split })
+                })
+                .collect();
+            m.insert("pools".into(), Value::Array(pools));
+        }
         Value::Object(m)
     }
 }
@@ -544,7 +645,10 @@ impl Scenario {
         list(&mut w, "customers", &self.customers, false)?;
         list(&mut w, "catalog", &self.catalog, false)?;
         list(&mut w, "orders", &self.orders, false)?;
-        list(&mut w, "refunds", &self.refunds, true)?;
+        list(&mut w, "refunds", &self.refunds, self.adjustments.is_empty())?;
+        if !self.adjustments.is_empty() {
+            list(&mut w, "adjustments", &self.adjustments, true)?;
+        }
         w.write_all(b"}\n")
     }
 }

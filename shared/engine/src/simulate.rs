@@ -2,10 +2,10 @@
 //! order, carrying binary volume and balances forward (spec §2).
 
 use crate::book::{attribute, exchange_rate, Book, Buyer, Catalog, NewOrder, RefundAsk};
-use crate::close::{close_period, Carry, Context, Paid, PeriodStatement};
+use crate::close::{close_period, Carry, Context, Paid, PeriodEvents, PeriodStatement};
 use crate::error::{InputError, InputErrors};
 use crate::genealogy::Network;
-use crate::period::Period;
+use crate::period::{Period, Timestamp};
 use crate::plan::Plan;
 use crate::scenario::{RefundWhat, Scenario};
 use crate::statement::Explain;
@@ -35,7 +35,7 @@ impl Run {
     /// Consumes the scenario: each order's text is freed once it is in the book, so a large
     /// run never holds its input twice.
     pub fn prepare(s: Scenario) -> Result<Run, InputErrors> {
-        let Scenario { plan, distributors, customers: customer_list, catalog: items, orders, refunds } = s;
+        let Scenario { plan, distributors, customers: customer_list, catalog: items, orders, refunds, adjustments } = s;
         let mut errors: Vec<InputError> = Vec::new();
         let mut err = |path: String, message: String| errors.push(InputError { path, message });
 
@@ -72,6 +72,14 @@ impl Run {
                     // Enroll it anyway so that later records referring to it are still checked.
                     let _ = net.add(&d.id, sponsor, None);
                 }
+            }
+        }
+
+        // Join dates by index (the first record of an id wins, as enrollment does).
+        net.joined = vec![Timestamp(i64::MAX); net.len()];
+        for d in distributors.iter().rev() {
+            if let Some(i) = net.get(&d.id) {
+                net.joined[i as usize] = d.joined_at;
             }
         }
 
@@ -177,6 +185,16 @@ impl Run {
             }
         }
 
+        // Adjustments (spec §21): each of a known distributor.
+        for (i, a) in adjustments.iter().enumerate() {
+            match net.get(&a.distributor) {
+                Some(d) => book.add_adjustment(&a.id, d, a.at, i as u64, a.amount, &a.reason),
+                None => {
+                    err(format!("adjustments[{i}].distributor"), format!("unknown distributor {:?}", a.distributor))
+                }
+            }
+        }
+
         if errors.is_empty() {
             Ok(Run { plan, later: Vec::new(), net, book, warnings })
         } else {
@@ -215,7 +233,8 @@ impl Run {
         let mut cx = Context::new(&self.plan, &self.net, &self.book);
         let orders = self.book.orders_by_time();
         let late = self.book.late_refunds_by_time();
-        let (mut oi, mut li) = (0, 0);
+        let adjustments = self.book.adjustments_by_time();
+        let (mut oi, mut li, mut ai) = (0, 0, 0);
         let mut carry = Carry::new(self.net.len());
         let mut paid = Paid::default();
         let mut periods = self.periods();
@@ -225,12 +244,18 @@ impl Run {
         for period in periods {
             let o_end = oi + orders[oi..].partition_point(|&o| self.book.orders[o as usize].period == period);
             let l_end = li + late[li..].partition_point(|&r| self.book.refunds[r as usize].period == period);
+            let a_end = ai + adjustments[ai..].partition_point(|&a| self.book.adjustments[a as usize].period == period);
             let plan = self.plan_in(period);
             if !std::ptr::eq(cx.plan, plan) {
                 cx = Context::new(plan, &self.net, &self.book);
             }
-            let st = close_period(&cx, &self.book, period, &orders[oi..o_end], &late[li..l_end], &carry, &mut paid);
-            (oi, li) = (o_end, l_end);
+            let ev = PeriodEvents {
+                orders: &orders[oi..o_end],
+                late: &late[li..l_end],
+                adjustments: &adjustments[ai..a_end],
+            };
+            let st = close_period(&cx, &self.book, period, &ev, &carry, &mut paid);
+            (oi, li, ai) = (o_end, l_end, a_end);
             if !each(&st) {
                 return;
             }

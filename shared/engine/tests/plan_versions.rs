@@ -40,18 +40,18 @@ fn each_period_closes_under_its_plan_and_clawbacks_keep_the_paid_rate() {
     let (nov, dec) = (&seen[0].1, &seen[1].1);
     // November under v1: 10% of 200 BV.
     assert_eq!(
-        (nov[0].rate.to_string(), nov[0].amount.to_string(), nov[0].plan.as_str()),
+        (nov[0].rate.unwrap().to_string(), nov[0].amount.to_string(), nov[0].plan.as_str()),
         ("0.10".into(), "20.00".into(), "acme@1")
     );
     // December under v2: order 2 at 20%; the clawback of order 1 at the 10% it was paid at.
     let order2 = dec.iter().find(|l| l.order == Some(2) && l.kind.as_str() == "unilevel").unwrap();
     assert_eq!(
-        (order2.rate.to_string(), order2.amount.to_string(), order2.plan.as_str()),
+        (order2.rate.unwrap().to_string(), order2.amount.to_string(), order2.plan.as_str()),
         ("0.20".into(), "20.00".into(), "acme@2")
     );
     let claw = dec.iter().find(|l| l.kind.as_str() == "clawback").unwrap();
     assert_eq!(
-        (claw.rate.to_string(), claw.amount.to_string(), claw.plan.as_str()),
+        (claw.rate.unwrap().to_string(), claw.amount.to_string(), claw.plan.as_str()),
         ("0.10".into(), "-10.00".into(), "acme@1")
     );
 }

@@ -4,7 +4,8 @@ use mlm_engine::close::{Context, Kind};
 use mlm_engine::online::OpenPeriod;
 use mlm_engine::period::{Period, Timestamp};
 use mlm_engine::plan::BinaryPlacement;
-use mlm_engine::scenario::{Refund, RefundLine, RefundWhat, Scenario};
+use mlm_engine::plan::{FastStart, Matching, Pool, Split};
+use mlm_engine::scenario::{Adjustment, Refund, RefundLine, RefundWhat, Scenario};
 use mlm_engine::Run;
 use mlm_scenario_gen::{generate, Params};
 use proptest::prelude::*;
@@ -28,7 +29,49 @@ fn scenario(seed: u64, n: usize, orders: usize, months: u32, refunds: u32, varia
     if variant & 16 != 0 {
         s.plan.activity = None;
     }
+    if variant & 32 == 0 {
+        with_v2(&mut s, seed, variant);
+    }
     s
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("decimal")
+}
+
+/// Turns every section of plan v2 on (spec §17–§21): fast_start over a window that covers the
+/// generated orders, matching of every matchable kind, advancement bonuses, an equal and a GV
+/// pool, and a few adjustments of either sign.
+fn with_v2(s: &mut Scenario, seed: u64, variant: u8) {
+    let p = &mut s.plan;
+    p.fast_start = Some(FastStart { rates: vec![dec("0.125"), dec("0.05")], days: 400 });
+    p.matching = Some(Matching {
+        rates: vec![dec("0.2"), dec("0.1"), dec("0.05")],
+        of: vec![Kind::Unilevel, Kind::Binary, Kind::Matrix, Kind::FastStart],
+        unranked_depth: 1,
+    });
+    for (i, r) in p.ranks.iter_mut().enumerate() {
+        r.advancement_bonus = (i != 1).then(|| Decimal::new(2501 * (i as i64 + 1), 2));
+        r.matching_depth = Some(i as u32 + 2);
+    }
+    p.pools = vec![
+        Pool { name: "all ranks".into(), share: dec("0.013"), rank: 0, split: Split::Equal },
+        Pool { name: "leaders".into(), share: dec("0.007"), rank: 1, split: Split::Gv },
+    ];
+    let n = s.distributors.len();
+    let Some(first) = s.orders.iter().map(|o| o.placed_at.0).min() else { return };
+    for k in 0..(seed % 4) as usize {
+        let who = (seed as usize / 7 + k * 13) % n;
+        let cents = ((seed >> (k * 8)) % 9_000) as i64 + 1;
+        let sign = if (variant as usize + k) % 3 == 0 { -1 } else { 1 };
+        s.adjustments.push(Adjustment {
+            id: format!("ADJ-{k}"),
+            distributor: s.distributors[who].id.clone(),
+            at: Timestamp(first + k as i64 * 20 * 86_400 * 1_000_000_000),
+            amount: Decimal::new(sign * cents, 2),
+            reason: "test".into(),
+        });
+    }
 }
 
 fn render(s: Scenario) -> Vec<u8> {
@@ -63,7 +106,16 @@ proptest! {
             let mut kinds = Decimal::ZERO;
             let mut split = Decimal::ZERO;
             for (d, e) in st.earnings.iter().enumerate() {
-                let by_kind = e.retail + e.unilevel + e.binary + e.matrix + e.clawback;
+                let by_kind = e.retail
+                    + e.unilevel
+                    + e.binary
+                    + e.matrix
+                    + e.fast_start
+                    + e.matching
+                    + e.rank_bonus
+                    + e.pool
+                    + e.adjustment
+                    + e.clawback;
                 assert_eq!(by_kind, e.payable + e.held, "distributor {d}");
                 let own: Decimal = st.lines_of(d as u32).map(|l| l.amount).sum();
                 assert_eq!(own, by_kind, "distributor {d}");
@@ -132,6 +184,41 @@ proptest! {
         prop_assert!(render(s) == render(t));
     }
 
+    /// Pool shares never add up to more than the pool (§20); a title never falls and is at
+    /// least the period's rank (§19); adjustments are never held (§21); held lines are never
+    /// matched (§18).
+    #[test]
+    fn v2_invariants(seed in any::<u64>(), n in 2usize..60, orders in 1usize..250, months in 1u32..4, refunds in 0u32..25, variant in 0u8..32) {
+        let run = Run::prepare(scenario(seed, n, orders, months, refunds, variant)).unwrap();
+        let mut title = vec![0u8; run.net.len()];
+        run.close_all(|st| {
+            for (i, pool) in st.company.pools.iter().enumerate() {
+                let shares: Vec<Decimal> = st.lines.iter().filter(|l| l.kind == Kind::Pool && l.source == i as u32).map(|l| l.amount).collect();
+                let total: Decimal = shares.iter().sum();
+                assert!(total <= pool.amount, "pool {i}: {total} > {}", pool.amount);
+                assert_eq!(total, pool.distributed);
+                assert!(shares.iter().all(|s| *s >= Decimal::ZERO));
+                assert!(shares.len() as u32 <= pool.qualifiers);
+            }
+            for (d, t) in title.iter_mut().enumerate() {
+                assert!(st.title(d) >= *t, "title of {d} fell");
+                let joined = run.net.joined_at(d as u32).is_none_or(|j| j < st.period.next().start());
+                assert!(!joined || st.title(d) >= st.rank[d], "title of {d} below its rank");
+                *t = st.title(d);
+            }
+            for l in &st.lines {
+                if l.kind == Kind::Adjustment {
+                    assert!(!l.held, "an adjustment is held");
+                }
+            }
+            for (m, base) in st.matching_base.iter().enumerate() {
+                let payable: Decimal = st.lines_of(m as u32).filter(|l| !l.held && matches!(l.kind, Kind::Unilevel | Kind::Binary | Kind::Matrix | Kind::FastStart) || (!l.held && l.kind == Kind::Clawback && l.of != Some(Kind::Retail))).map(|l| l.amount).sum();
+                assert_eq!(*base, payable, "matched base of {m}");
+            }
+            true
+        });
+    }
+
     /// Same input, same bytes out.
     #[test]
     fn deterministic(seed in any::<u64>(), n in 2usize..40, orders in 1usize..150) {
@@ -149,6 +236,9 @@ fn online_lines_equal_close_when_nothing_is_provisional() {
     s.plan.activity = None;
     s.plan.compliance = None;
     s.plan.ranks.clear();
+    s.plan.pools.clear();
+    s.plan.matching = None;
+    s.adjustments.clear();
     s.plan.unilevel.as_mut().unwrap().unranked_depth = 5;
     let run = Run::prepare(s).unwrap();
     let cx = Context::new(&run.plan, &run.net, &run.book);
@@ -167,6 +257,9 @@ fn online_lines_equal_close_when_nothing_is_provisional() {
             for (&o, lines) in &online {
                 let closed: Vec<_> =
                     st.lines.iter().filter(|l| l.kind != Kind::Binary && l.source == o).copied().collect();
+                assert!(closed
+                    .iter()
+                    .all(|l| matches!(l.kind, Kind::Retail | Kind::Unilevel | Kind::Matrix | Kind::FastStart)));
                 assert_eq!(&closed, lines, "order index {o}");
                 compared += closed.len();
             }

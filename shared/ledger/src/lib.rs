@@ -4,8 +4,10 @@
 //! - [`model`]: what is stored (records, order snapshots, lines, aggregates);
 //! - [`port`]: the [`Store`] trait every adapter implements;
 //! - [`service`]: [`Ledger`]: plans, enrollment, close a period, read a statement;
-//! - [`reconcile`]: reconcile one order (freshness, late refunds, closed periods).
+//! - [`reconcile`]: reconcile one order (freshness, late refunds, closed periods);
+//! - [`adjustments`]: manual adjustments (spec §21) and the income disclosure (§22).
 
+pub mod adjustments;
 pub mod model;
 pub mod parked;
 pub mod port;

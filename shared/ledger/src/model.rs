@@ -108,6 +108,10 @@ pub struct StoredLine {
     /// order booked in the same period (0 for the first).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub seq: u32,
+    /// What the line comes from beyond order and level (spec §16 `ref`): the matched
+    /// distributor, the rank, the pool or the adjustment id.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub r#ref: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -124,10 +128,12 @@ impl StoredLine {
             self.of.as_deref().unwrap_or("-"),
             self.level.unwrap_or(0)
         );
-        if self.seq == 0 {
-            key
-        } else {
-            format!("{key}#{}", self.seq)
+        let key = if self.seq == 0 { key } else { format!("{key}#{}", self.seq) };
+        // Matching, rank bonus, pool and adjustment lines share order and level: their ref
+        // tells them apart.
+        match &self.r#ref {
+            Some(r) => format!("{key}#ref:{r}"),
+            None => key,
         }
     }
 }

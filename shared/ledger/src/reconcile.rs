@@ -14,11 +14,12 @@ use crate::model::*;
 use crate::port::{Store, StoreError};
 use crate::service::{period_of, versions, Applied, Ledger, LedgerError, MAX_ATTEMPTS, PROVISIONAL_UPLINE};
 use mlm_engine::book::{attribute, exchange_rate, Book, Buyer, Catalog, Category, NewOrder, RefundAsk};
-use mlm_engine::close::{clawback_lines, matrix_lines, unilevel_lines, Kind, PaidLine, Upline};
+use mlm_engine::close::{clawback_lines, fast_start_lines, matrix_lines, unilevel_lines, Kind, PaidLine, Upline};
 use mlm_engine::genealogy::NONE;
 use mlm_engine::num::mul_round;
 use mlm_engine::period::{Period, Timestamp};
 use mlm_engine::plan::Plan;
+use mlm_engine::rules::fast_start::in_window;
 use mlm_engine::scenario as sc;
 use mlm_engine::simulate::plan_in;
 use rust_decimal::Decimal;
@@ -304,6 +305,7 @@ impl<S: Store> Ledger<S> {
                 plan: label.clone(),
                 fin: false,
                 seq: 0,
+                r#ref: None,
             }
         };
         let mut out = Vec::new();
@@ -350,6 +352,13 @@ impl<S: Store> Ledger<S> {
                     out.push(line(&matrix[a.who as usize], "matrix", Some(level), bv, rate, amount, a.held));
                 },
             );
+        }
+        // Fast-start (spec §17): on orders in the credited distributor's first `days` days.
+        if let Some(f) = plan.fast_start.as_ref().filter(|f| in_window(f, Timestamp(c.joined_at), o.placed_at)) {
+            let up = sponsors.iter().enumerate().map(|(i, id)| view(i as u32, id));
+            fast_start_lines(f, bv, up, |a, level, rate, amount| {
+                out.push(line(&sponsors[a.who as usize], "fast_start", Some(level), bv, rate, amount, a.held));
+            });
         }
         Ok(out)
     }

@@ -344,6 +344,7 @@ impl<S: Store> Ledger<S> {
             catalog,
             orders,
             refunds: refunds.into_iter().map(|r| r.3).collect(),
+            adjustments: self.scenario_adjustments().await?,
         })
     }
 
@@ -476,13 +477,14 @@ impl<S: Store> Ledger<S> {
                             of: v.of.map(|k| k.as_str().to_string()),
                             order: v.order,
                             level: v.level,
-                            base: v.base,
-                            rate: v.rate,
+                            base: v.base.unwrap_or_default(),
+                            rate: v.rate.unwrap_or_default(),
                             amount: v.amount,
                             status,
                             plan: v.plan,
                             fin: true,
                             seq: 0,
+                            r#ref: v.r#ref,
                         }
                     })
                     .collect::<Vec<_>>();

@@ -197,5 +197,13 @@ pub fn generate(p: &Params) -> Scenario {
     }
     refunds.sort_by_key(|r| r.at);
 
-    Scenario { plan, distributors, customers, catalog: items.into_iter().map(|(c, _)| c).collect(), orders, refunds }
+    Scenario {
+        plan,
+        distributors,
+        customers,
+        catalog: items.into_iter().map(|(c, _)| c).collect(),
+        orders,
+        refunds,
+        adjustments: Vec::new(),
+    }
 }

@@ -100,6 +100,7 @@ fn line(earner: &str, order: i64, level: u16, amount: &str) -> StoredLine {
         plan: "conformance@3".into(),
         fin: false,
         seq: 0,
+        r#ref: None,
     }
 }
 
