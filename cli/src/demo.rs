@@ -215,7 +215,8 @@ async fn run(args: DemoArgs) -> Result<()> {
     let client = mlm_bigcommerce::client::Client::new(&bc.base_url(), "demo", "demo-token", Default::default());
     let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client));
     let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
-    let local = Local::start(sync.clone(), Verifier::from_client_secret(SECRET).expect("a secret"), None);
+    let queue = mlm_queue::DurableQueue::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let local = Local::start(sync.clone(), Verifier::from_client_secret(SECRET).expect("a secret"), None, queue);
     let listen = if args.keep_serving { args.listen } else { "127.0.0.1:0".parse().expect("an address") };
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}: cannot bind"))?;
@@ -346,7 +347,7 @@ async fn run(args: DemoArgs) -> Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     }
     server.abort();
-    drop(local);
+    local.shutdown().await;
     if temp {
         for suffix in ["", "-wal", "-shm", ".token-key"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

@@ -238,6 +238,22 @@ impl Data {
         mlm_app::auth::LocalKey::load_or_create(&path).with_context(|| format!("token key {}", path.display()))
     }
 
+    /// The file `mlm serve`'s durable queue lives in: the ledger file itself, or with DynamoDB
+    /// `mlm/dynamodb.queue.db` under the user's data directory.
+    fn queue_path(&self) -> Result<PathBuf> {
+        let path = match (&self.data, self.dynamodb) {
+            (Some(p), false) => p.clone(),
+            (_, dynamodb) => dirs::data_dir()
+                .context("no user data directory; pass --data")?
+                .join("mlm")
+                .join(if dynamodb { "dynamodb.queue.db" } else { "ledger.db" }),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        Ok(path)
+    }
+
     fn open(&self) -> Result<AnyLedger> {
         if self.dynamodb {
             let store = block_on(mlm_store_dynamodb::DynamoStore::from_env(table_name()));
@@ -270,14 +286,18 @@ impl Data {
     }
 }
 
+/// The longest a development token may live.
+const MAX_TTL_HOURS: i64 = 24 * 366;
+
 fn token(
     distributor: Option<&str>,
     admin: bool,
     ttl_hours: i64,
     data: &Data,
 ) -> Result<(), Result<Invalid, anyhow::Error>> {
-    if ttl_hours <= 0 {
-        return Err(Err(anyhow::anyhow!("--ttl-hours must be positive")));
+    // Bounded: a huge value would overflow into an already-expired token.
+    if !(1..=MAX_TTL_HOURS).contains(&ttl_hours) {
+        return Err(Err(anyhow::anyhow!("--ttl-hours must be from 1 to {MAX_TTL_HOURS} (a year), not {ttl_hours}")));
     }
     if let Some(id) = distributor {
         let ledger = data.open().map_err(Err)?;

@@ -106,12 +106,18 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             Verifier::from_client_secret(&secret).map_err(|e| anyhow::anyhow!("BIGCOMMERCE_CLIENT_SECRET: {e}"))?;
         let commerce: Arc<dyn Commerce> = Arc::new(BigCommerce::new(client_from_env()?));
         let sync = Arc::new(mlm_sync::Sync::new(ledger, commerce));
+        let queue_file = args.data.queue_path()?;
+        let queue =
+            mlm_queue::DurableQueue::open(&queue_file).map_err(|e| anyhow::anyhow!("{}: {e}", queue_file.display()))?;
+        if queue.backlog() > 0 {
+            tracing::info!(backlog = queue.backlog(), "resuming the messages stored by the previous run");
+        }
         let clock = mlm_app::clock::Clock::from_env(args.now.as_deref()).map_err(anyhow::Error::msg)?;
         if clock.is_fixed() {
             eprintln!("mlm serve: rehearsal clock, the tick's now is {}", clock.now().to_rfc3339());
         }
         let tick = (!args.no_schedule).then_some(Duration::from_secs(3600));
-        let local = Local::start_with_clock(sync, verifier, tick, clock);
+        let local = Local::start_with_clock(sync, verifier, tick, queue, clock);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
@@ -128,11 +134,42 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             }
             _ => local.router(key),
         };
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        // On SIGTERM or SIGINT: stop accepting, finish the requests in hand (bounded), then let
+        // the workers finish their messages; anything not done stays stored for the next start.
+        let (stopping, stop) = tokio::sync::watch::channel(false);
+        let mut served = tokio::spawn(mlm_app::limits::serve(listener, router, stop));
+        tokio::select! {
+            r = &mut served => { r??; }
+            _ = shutdown_signal() => {
+                tracing::info!("stopping: finishing the requests and messages in hand");
+                let _ = stopping.send(true);
+                match tokio::time::timeout(Duration::from_secs(10), &mut served).await {
+                    Ok(r) => r??,
+                    Err(_) => served.abort(),
+                }
+            }
+        }
+        local.shutdown().await;
+        tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// SIGTERM (a service manager) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -236,6 +236,19 @@ fn the_demo_runs_a_month_end_to_end() {
     assert!(text.contains("retail on order 1051"), "{text}");
 }
 
+#[test]
+fn a_token_lifetime_past_a_year_is_refused_not_overflowed() {
+    let data = tmp("ttl.db");
+    let d = data.to_str().unwrap();
+    let out = mlm(&["token", "--admin", "--ttl-hours", "9223372036854775807", "--data", d]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--ttl-hours must be from 1 to 8784 (a year), not 9223372036854775807"), "{err}");
+    assert!(out.stdout.is_empty());
+    let out = mlm(&["token", "--admin", "--ttl-hours", "8784", "--data", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// `mlm adjust` records an adjustment in a ledger's open period; the close books it exactly as
 /// `mlm simulate` does for the same scenario with that adjustment; a closed period refuses one
 /// (naming `at`); `mlm disclosure --data` reads the closed periods. (November 2026 is over by

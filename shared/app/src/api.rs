@@ -713,6 +713,10 @@ async fn set_mapping(
 ) -> ApiResult<Json<Mapping>> {
     let who = c.admin()?;
     let v: VolumesBody = json_body(&body)?;
+    if v.bv.is_none() && v.bv_rate.is_none() && v.pv.is_none() {
+        // `{}` would otherwise clear the SKU's volumes.
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "body", "names none of bv, bv_rate, pv: nothing to set"));
+    }
     let volumes = Volumes { bv: v.bv, bv_rate: v.bv_rate, pv: v.pv };
     // Written to the store's variant metafields, then read back: both sides agree.
     if let Err(m) = s.sync.set_volumes(&sku, &volumes).await? {
@@ -724,6 +728,25 @@ async fn set_mapping(
     let m = s.ledger().store.mappings().await?.into_iter().find(|m| m.sku == sku);
     m.map(Json)
         .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{sku}: not mapped after the write")))
+}
+
+/// Distributor ids given through the API: 1 to [`MAX_ID_LEN`] characters of `A`–`Z`, `a`–`z`,
+/// `0`–`9`, `.`, `_`, `-`.
+pub const MAX_ID_LEN: usize = 64;
+
+fn check_id(field: &str, id: &str) -> ApiResult<()> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            field,
+            format!("must be 1 to {MAX_ID_LEN} characters of A-Z, a-z, 0-9, '.', '_', '-'"),
+        ))
+    }
 }
 
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
@@ -754,6 +777,11 @@ async fn place(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let who = c.admin()?;
     let b: PlaceBody = json_body(&body)?;
+    check_id("id", &b.id)?;
+    check_id("sponsor", &b.sponsor)?;
+    if let Some(p) = &b.placement {
+        check_id("placement.parent", &p.parent)?;
+    }
     if let Some(p) = &b.placement {
         if p.leg != "left" && p.leg != "right" {
             return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "placement.leg", "must be left or right"));
@@ -820,6 +848,9 @@ async fn hold(
     let b: HoldBody = json_body(&body)?;
     if b.reason.trim().is_empty() {
         return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "reason", "a hold needs a reason"));
+    }
+    if b.reason.chars().count() > 1000 {
+        return Err(ApiError::field(StatusCode::BAD_REQUEST, "reason", "must be at most 1000 characters"));
     }
     s.distributor(&id).await?;
     let h = Hold { reason: b.reason, since: s.now().to_rfc3339(), by: who.who() };

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod clock;
 pub mod console;
 pub mod http;
+pub mod limits;
 pub mod local;
 pub mod schedule;
 pub mod signin;

@@ -510,6 +510,23 @@ async fn admins_run_plans_mappings_and_placement() {
         )
         .await;
     assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::UNPROCESSABLE_ENTITY, "placement.leg"));
+    // Ids: non-empty, bounded, of a documented character set; a mapping update must set something.
+    let long = "D".repeat(100_000);
+    for (body, field) in [
+        (r#"{"id":"","sponsor":"D1"}"#.to_string(), "id"),
+        (format!(r#"{{"id":"{long}","sponsor":"D1"}}"#), "id"),
+        (r#"{"id":"D 9","sponsor":"D1"}"#.to_string(), "id"),
+        (r#"{"id":"D9","sponsor":""}"#.to_string(), "sponsor"),
+        (r#"{"id":"D9","sponsor":"D1","placement":{"parent":"<x>","leg":"left"}}"#.to_string(), "placement.parent"),
+    ] {
+        let r = api.call("POST", "/api/admin/distributors", Some(&admin), Some(&body)).await;
+        assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::BAD_REQUEST, field), "{}", r.body);
+    }
+    let r = api.call("PUT", "/api/admin/mappings/GIFT-1", Some(&admin), Some("{}")).await;
+    assert_eq!((r.status, s(&r.body["errors"][0]["field"])), (StatusCode::BAD_REQUEST, "body"), "{}", r.body);
+    let m = api.get("/api/admin/mappings", &admin).await;
+    let gift = m["mappings"].as_array().unwrap().iter().find(|m| m["sku"] == "GIFT-1").cloned().unwrap();
+    assert_eq!((s(&gift["bv"]), s(&gift["pv"])), ("10", "12"), "an empty update cleared nothing");
 }
 
 #[tokio::test]

@@ -161,11 +161,15 @@ async fn attribution_route_names_the_field() {
     assert_eq!((status, v["referrer"].as_str()), (StatusCode::OK, Some("D1")));
     let (status, v) = json_of(app.clone().oneshot(post(r#"{"cart_id":"c-2"}"#)).await.unwrap()).await;
     assert_eq!((status, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("referrer")));
-    let (status, v) = json_of(app.oneshot(post(r#"{"cart_id":"c-2","referrer":"D9"}"#)).await.unwrap()).await;
-    assert_eq!(
-        (status, v["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("referrer: \"D9\" is not an enrolled distributor"))
-    );
+    // An unknown referrer, or a cart already attributed, is answered as a known one is (the
+    // anonymous route reveals neither), and nothing is recorded.
+    let (status, v) = json_of(app.clone().oneshot(post(r#"{"cart_id":"c-2","referrer":"D9"}"#)).await.unwrap()).await;
+    assert_eq!((status, v), (StatusCode::OK, serde_json::json!({ "cart_id": "c-2", "referrer": "D9" })));
+    assert_eq!(sync.ledger.store.doc("carts", "c-2").await.unwrap(), None);
+    let (status, _) = json_of(app.clone().oneshot(post(r#"{"cart_id":"c-1","referrer":"D9"}"#)).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, v) = json_of(app.oneshot(post(r#"{"cart_id":"","referrer":"D1"}"#)).await.unwrap()).await;
+    assert_eq!((status, v["field"].as_str()), (StatusCode::BAD_REQUEST, Some("cart_id")));
 }
 
 /// A sink that remembers what it was given, or fails while `down`.

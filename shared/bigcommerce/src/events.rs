@@ -113,6 +113,20 @@ pub fn route(webhook_id: &str, body: &[u8]) -> Result<Intake, PayloadError> {
         .data
         .id
         .ok_or_else(|| PayloadError { field: "data.id".into(), message: format!("is required for {scope}") })?;
+    // BigCommerce ids are positive: 0 or a negative id is a forged or broken callback, refused
+    // here rather than queued and parked.
+    let positive = |v: i64, field: &str| {
+        if v > 0 {
+            Ok(())
+        } else {
+            Err(PayloadError { field: field.into(), message: format!("must be a positive integer, not {v}") })
+        }
+    };
+    positive(id, "data.id")?;
+    if let Some(sku) = &cb.data.sku {
+        positive(sku.product_id, "data.sku.product_id")?;
+        positive(sku.variant_id, "data.sku.variant_id")?;
+    }
     let (queue, group, work) = match scope.as_str() {
         "store/order/statusUpdated" => {
             // The docs also show this scope without `data.status`: the worker re-reads the
@@ -147,6 +161,24 @@ pub fn route(webhook_id: &str, body: &[u8]) -> Result<Intake, PayloadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_must_be_positive() {
+        for (scope, data, field) in [
+            ("store/order/created", r#"{"type":"order","id":0}"#, "data.id"),
+            ("store/order/created", r#"{"type":"order","id":-7102}"#, "data.id"),
+            ("store/customer/created", r#"{"type":"customer","id":-1}"#, "data.id"),
+            (
+                "store/sku/created",
+                r#"{"type":"sku","id":5,"sku":{"product_id":0,"variant_id":3}}"#,
+                "data.sku.product_id",
+            ),
+        ] {
+            let e = route("wh", &body(scope, data)).unwrap_err();
+            assert_eq!(e.field, field, "{data}");
+            assert!(e.message.starts_with("must be a positive integer"), "{}", e.message);
+        }
+    }
 
     fn body(scope: &str, data: &str) -> Vec<u8> {
         format!(r#"{{"scope":"{scope}","store_id":"1025646","data":{data},"hash":"x","created_at":1561479335,"producer":"stores/abc"}}"#)

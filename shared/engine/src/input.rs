@@ -89,6 +89,7 @@ impl InputErrors {
 
 /// Converts a YAML document to JSON text, keeping every number's source text.
 pub fn yaml_to_json(text: &str) -> Result<String, String> {
+    yaml_bounded(text)?;
     let docs = YamlLoader::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
     if docs.len() > 1 {
         return Err("expected one YAML document".into());
@@ -99,6 +100,54 @@ pub fn yaml_to_json(text: &str) -> Result<String, String> {
         Some(doc) => write_json(doc, &mut out)?,
     }
     Ok(out)
+}
+
+/// Nodes a YAML document may expand to, aliases counted at their full size (an alias bomb of a
+/// few hundred bytes would otherwise expand to gigabytes when loaded).
+pub const MAX_YAML_NODES: u64 = 200_000;
+/// How deeply YAML collections may nest.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// Walks the document's events (no tree is built, aliases are not expanded) and refuses one whose
+/// expansion or nesting passes the limits, naming the limit.
+fn yaml_bounded(text: &str) -> Result<(), String> {
+    use yaml_rust2::parser::{Event, Parser};
+    // Open collections: (anchor id, expanded size so far).
+    let mut open: Vec<(usize, u64)> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    let mut total: u64 = 0;
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, _) = parser.next_token().map_err(|e| format!("invalid YAML: {e}"))?;
+        let leaf = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::Scalar(_, _, anchor, _) => Some((anchor, 1)),
+            Event::Alias(id) => Some((0, anchors.get(&id).copied().unwrap_or(1))),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 1));
+                if open.len() > MAX_YAML_DEPTH {
+                    return Err(format!("YAML nested deeper than the limit of {MAX_YAML_DEPTH} levels"));
+                }
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => open.pop(),
+            _ => None,
+        };
+        if let Some((anchor, size)) = leaf {
+            if anchor > 0 {
+                anchors.insert(anchor, size);
+            }
+            if let Some(parent) = open.last_mut() {
+                parent.1 = parent.1.saturating_add(size);
+            }
+            total = total.saturating_add(if matches!(event, Event::Alias(_)) { size } else { 1 });
+            if total > MAX_YAML_NODES {
+                return Err(format!(
+                    "YAML expands to more than the limit of {MAX_YAML_NODES} nodes (aliases counted at their full size)"
+                ));
+            }
+        }
+    }
 }
 
 fn is_json_number(s: &str) -> bool {
@@ -329,6 +378,23 @@ mod tests {
     #[serde(deny_unknown_fields)]
     struct Doc {
         lines: Vec<Line>,
+    }
+
+    #[test]
+    fn yaml_alias_bombs_and_deep_nesting_are_refused_naming_the_limit() {
+        let bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n\
+                    d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n\
+                    g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+        let e = yaml_to_json(bomb).unwrap_err();
+        assert!(e.contains("limit of 200000 nodes"), "{e}");
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = yaml_to_json(&deep).unwrap_err();
+        // The scanner's own recursion limit or ours, whichever comes first: refused either way.
+        assert!(e.contains("limit"), "{e}");
+        let block: String = (0..100).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        assert_eq!(yaml_to_json(&block).unwrap_err(), "YAML nested deeper than the limit of 64 levels");
+        // A small alias is fine.
+        assert_eq!(yaml_to_json("a: &x {k: 1}\nb: *x\n").unwrap(), r#"{"a":{"k":1},"b":{"k":1}}"#);
     }
 
     #[test]

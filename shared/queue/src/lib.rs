@@ -6,11 +6,13 @@
 //!
 //! The port trait is named [`WorkQueue`]: `Queue` is the kind of queue (`events::Queue`).
 
+pub mod durable;
 mod local;
 mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use durable::{pool, Delivery, Disposition, DurableQueue, Stop};
 pub use local::{LocalQueue, LocalReceivers, DEDUP_WINDOW};
 pub use mlm_bigcommerce::events::{Message, Queue, Route};
 pub use sqs::{create_fifo_queues, QueueUrls, SqsQueue};
@@ -44,6 +46,12 @@ pub enum QueueError {
     /// The queue's consumer is gone (in-process adapter only).
     #[error("{} queue: the receiver is closed", kind_name(*queue))]
     Closed { queue: Queue },
+    /// The deduplication id was seen within the window with another message (durable adapter).
+    #[error("{} queue: webhook id {dedup:?} was already used for another message", kind_name(*queue))]
+    Conflict { queue: Queue, dedup: String },
+    /// The stored backlog is at its bound (durable adapter); the sender retries later.
+    #[error("{} queue: the backlog is at its bound of {backlog} messages; try again later", kind_name(*queue))]
+    Full { queue: Queue, backlog: u64 },
     /// Creating a queue failed.
     #[error("{} queue: cannot create {name}: {reason}", kind_name(*queue))]
     Create { queue: Queue, name: String, reason: String },
