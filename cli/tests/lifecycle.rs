@@ -253,10 +253,7 @@ async fn months_lived_through_serve_on_the_embedded_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn months_lived_through_serve_on_dynamodb_local() {
-    let Ok(endpoint) = std::env::var("MLM_DYNAMODB_ENDPOINT") else {
-        eprintln!("skipped: MLM_DYNAMODB_ENDPOINT is not set (scripts/test.sh starts DynamoDB Local)");
-        return;
-    };
+    let Some(endpoint) = mlm_aws::emulator_endpoint("MLM_DYNAMODB_ENDPOINT") else { return };
     let table = format!("lifecycle-{}", std::process::id());
     let home = tmp("dynamodb-home");
     std::fs::create_dir_all(&home).unwrap();

@@ -47,6 +47,15 @@ pub fn event<T: serde::de::DeserializeOwned>(name: &str) -> T {
     serde_json::from_str(&event_text(name)).unwrap_or_else(|e| panic!("events/{name}: {e}"))
 }
 
+pub use crate::config::{DYNAMODB_ENDPOINT, SQS_ENDPOINT};
+
+/// Whether every emulator a test needs (by variable: [`DYNAMODB_ENDPOINT`], [`SQS_ENDPOINT`]) is
+/// configured. If not, one line on stderr per missing one and the test returns: `cargo test`
+/// without the emulators skips what needs them.
+pub fn emulators(vars: &[&str]) -> bool {
+    vars.iter().map(|v| mlm_aws::emulator_endpoint(v).is_some()).fold(true, |all, set| all & set)
+}
+
 fn endpoint(var: &str, how: &str) -> String {
     std::env::var(var).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
         panic!("{var} is not set: run scripts/test.sh, which starts the emulators, or export {var}=$({how})")

@@ -8,12 +8,16 @@ use mlm_lambda_common::config::process_env;
 use mlm_lambda_common::payouts::SqsPayouts;
 use mlm_lambda_common::secrets::{credential, Credential};
 use mlm_lambda_common::testing::{
-    dynamodb_endpoint, event, fifo_queue, sqs, sqs_endpoint, unique, World, ACCESS_TOKEN, DISTRIBUTOR, STORE_HASH,
+    dynamodb_endpoint, emulators, event, fifo_queue, sqs, sqs_endpoint, unique, World, ACCESS_TOKEN, DISTRIBUTOR,
+    DYNAMODB_ENDPOINT, SQS_ENDPOINT, STORE_HASH,
 };
 use mlm_lambda_common::{batch, store_from_env, sync_from_env};
 
 #[tokio::test]
 async fn a_function_configures_itself_from_the_environment() {
+    if !emulators(&[DYNAMODB_ENDPOINT, SQS_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     for (k, v) in [
         ("AWS_ACCESS_KEY_ID", "local"),

@@ -4,7 +4,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use mlm_lambda_common::batch::handle;
 use mlm_lambda_common::logging::{filter, subscriber};
-use mlm_lambda_common::testing::{event, World};
+use mlm_lambda_common::testing::{emulators, event, World, DYNAMODB_ENDPOINT};
 use std::sync::{Arc, Mutex};
 use tracing::Instrument;
 
@@ -23,6 +23,9 @@ impl std::io::Write for Captured {
 
 #[tokio::test]
 async fn every_line_of_an_invocation_names_its_request_and_every_message_line_its_order() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let out = Captured::default();
     let writer = out.clone();

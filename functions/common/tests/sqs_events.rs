@@ -6,7 +6,9 @@ use aws_lambda_events::sqs::SqsEvent;
 use mlm_bigcommerce::documented as doc;
 use mlm_bigcommerce::standin::Fault;
 use mlm_lambda_common::batch::handle;
-use mlm_lambda_common::testing::{event, World, DISTRIBUTOR, LINE, ORDER, PRODUCT, SKU, VARIANT};
+use mlm_lambda_common::testing::{
+    emulators, event, World, DISTRIBUTOR, DYNAMODB_ENDPOINT, LINE, ORDER, PRODUCT, SKU, VARIANT,
+};
 use mlm_ledger::model::{Mapping, OrderStatus};
 use mlm_sync::accounts::{Link, Role};
 use serde_json::{json, Value};
@@ -37,6 +39,9 @@ async fn earned(w: &World) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn commission_calc_order_created_writes_the_order_and_its_commission() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     assert_eq!(run(&w, "commission-calc.order-created.json").await, NONE_FAILED());
     let o = w.stored().await.expect("order 250 in DynamoDB");
@@ -51,6 +56,9 @@ async fn commission_calc_order_created_writes_the_order_and_its_commission() {
 #[tokio::test]
 async fn commission_calc_status_paid_makes_a_pending_order_count() {
     // Created while awaiting payment (status 7): recorded, counting for nothing.
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(7).await;
     assert_eq!(run(&w, "commission-calc.order-created.json").await, NONE_FAILED());
     assert_eq!(w.stored().await.unwrap().snapshot.status, OrderStatus::Pending);
@@ -64,6 +72,9 @@ async fn commission_calc_status_paid_makes_a_pending_order_count() {
 
 #[tokio::test]
 async fn commission_calc_customer_created_links_the_account() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     assert_eq!(run(&w, "commission-calc.customer-created.json").await, NONE_FAILED());
     let link = w.sync.ledger.store.doc("accounts", "32").await.unwrap().expect("customer 32 linked");
@@ -73,6 +84,9 @@ async fn commission_calc_customer_created_links_the_account() {
 
 #[tokio::test]
 async fn an_unparseable_record_is_parked_and_the_good_one_goes_through() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let [good, bad] = <[String; 2]>::try_from(ids("commission-calc.unparseable.json")).unwrap();
     // Not reported: it would never read better on a retry.
@@ -90,6 +104,9 @@ async fn an_unparseable_record_is_parked_and_the_good_one_goes_through() {
 
 #[tokio::test]
 async fn a_transient_failure_is_reported_for_redelivery() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     // BigCommerce answers 503 as often as the client tries.
     w.bc.with(|r| r.faults.extend([Fault::Status(503), Fault::Status(503)]));
@@ -107,6 +124,9 @@ async fn a_transient_failure_is_reported_for_redelivery() {
 
 #[tokio::test]
 async fn refund_reversal_refund_created_reverses_the_refunded_unit() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     assert_eq!(run(&w, "commission-calc.order-created.json").await, NONE_FAILED());
     // One of the two units refunded; the order is Partially Refunded (14).
@@ -120,6 +140,9 @@ async fn refund_reversal_refund_created_reverses_the_refunded_unit() {
 
 #[tokio::test]
 async fn refund_reversal_cancelled_reverses_the_whole_order() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     assert_eq!(run(&w, "commission-calc.order-created.json").await, NONE_FAILED());
     w.set_status(5, "Tue, 10 Nov 2026 09:59:00 +0000");
@@ -133,6 +156,9 @@ async fn refund_reversal_cancelled_reverses_the_whole_order() {
 
 #[tokio::test]
 async fn catalog_sync_sku_updated_rewrites_the_mapping() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let mapping = |bv: &str| Mapping { sku: SKU.into(), bv: Some(bv.parse().unwrap()), bv_rate: None, pv: None };
     assert_eq!(w.sync.ledger.store.mappings().await.unwrap(), [mapping("10")]);
@@ -145,6 +171,9 @@ async fn catalog_sync_sku_updated_rewrites_the_mapping() {
 
 #[tokio::test]
 async fn out_of_time_no_record_is_started_and_all_are_reported() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let soon = std::time::Instant::now() + mlm_lambda_common::batch::RESERVE / 2;
     let answer =
@@ -157,6 +186,9 @@ async fn out_of_time_no_record_is_started_and_all_are_reported() {
 
 #[tokio::test]
 async fn a_failed_record_holds_the_rest_of_its_group() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     // Both records are group order-250: the first fails on BigCommerce, so the second (which
     // would have been parked) waits for the redelivery instead of overtaking it.

@@ -4,7 +4,7 @@
 //! on, including the function's own refusals (no claims, someone else's id, expired).
 
 use mlm_app::schedule::LedgerPayouts;
-use mlm_lambda_common::testing::{event_text, invoke_http, World, DISTRIBUTOR, ORDER};
+use mlm_lambda_common::testing::{emulators, event_text, invoke_http, World, DISTRIBUTOR, DYNAMODB_ENDPOINT, ORDER};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -14,6 +14,9 @@ fn app(w: &World) -> axum::Router {
 
 #[tokio::test]
 async fn the_attribution_event_records_the_cart() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let file = "dashboard-api.attribution.json";
     let (status, body) = invoke_http(app(&w), &event_text(file), "req-1").await;
@@ -26,6 +29,9 @@ async fn the_attribution_event_records_the_cart() {
 
 #[tokio::test]
 async fn the_page_is_served_without_a_token() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let answer = lambda_answer(app(&w), &event_text("dashboard-api.page.json")).await;
     assert_eq!(answer["statusCode"], 200);
@@ -35,6 +41,9 @@ async fn the_page_is_served_without_a_token() {
 
 #[tokio::test]
 async fn a_distributor_reads_its_lines_with_the_authorizers_claims_and_nothing_else() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     // Order 250 (a guest's, referred by D1): D1 earns 25% retail on 80.00.
     w.sync.order(ORDER).await.unwrap();

@@ -4,7 +4,7 @@
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use mlm_engine::period::Timestamp;
-use mlm_lambda_common::testing::{event, World, ORDER};
+use mlm_lambda_common::testing::{emulators, event, World, DYNAMODB_ENDPOINT, ORDER};
 use mlm_ledger::port::Store;
 use mlm_sync::reconcile::Options;
 use serde_json::json;
@@ -13,6 +13,9 @@ const DEST: &str = "https://abc.execute-api.us-east-1.amazonaws.com/webhooks/big
 
 #[tokio::test]
 async fn the_scheduled_run_checks_hooks_and_catches_a_lost_order() {
+    if !emulators(&[DYNAMODB_ENDPOINT]) {
+        return;
+    }
     let w = World::new(11).await;
     let file = "reconcile.scheduled.json";
     // No hooks and no destination: nothing can fix them, the invocation fails.

