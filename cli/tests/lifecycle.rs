@@ -8,30 +8,18 @@ use mlm_bigcommerce::documented::{self as doc, Currencies};
 use mlm_bigcommerce::signature::Verifier;
 use mlm_bigcommerce::standin::StandIn;
 use mlm_ledger::port::Store;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "lifecycle-test-client-secret";
 
+mod support;
+use support::Killed;
+
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lifecycle");
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    for suffix in ["", "-wal", "-shm", ".token-key"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
-    }
-    p
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    support::tmp_in("cli-lifecycle", name)
 }
 
 /// Where the ledger lives: the arguments every command takes, the environment, and a store the
@@ -43,12 +31,8 @@ struct Ledger {
 }
 
 fn mlm(bc: &StandIn, ledger: &Ledger) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mlm"));
-    c.env("BIGCOMMERCE_API_BASE", bc.base_url())
-        .env("BIGCOMMERCE_STORE_HASH", "s1")
-        .env("BIGCOMMERCE_ACCESS_TOKEN", "t1")
-        .env("BIGCOMMERCE_CLIENT_SECRET", SECRET)
-        .envs(ledger.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut c = support::mlm_for(bc, SECRET);
+    c.envs(ledger.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     c
 }
 
@@ -255,7 +239,10 @@ async fn months_lived_through_serve_on_the_embedded_file() {
 async fn months_lived_through_serve_on_dynamodb_local() {
     let Some(endpoint) = mlm_aws::emulator_endpoint("MLM_DYNAMODB_ENDPOINT") else { return };
     let table = format!("lifecycle-{}", std::process::id());
+    // serve keeps its durable queue under the data directory: a fresh one per run, or the
+    // last run's webhook ids would be taken for redeliveries.
     let home = tmp("dynamodb-home");
+    let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();
     let env: Vec<(String, String)> = [
         ("MLM_LEDGER_TABLE", table.as_str()),

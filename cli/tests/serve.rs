@@ -6,38 +6,21 @@ use mlm_bigcommerce::signature::Verifier;
 use mlm_bigcommerce::standin::StandIn;
 use mlm_ledger::port::Store;
 use mlm_store_sqlite::SqliteStore;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "serve-test-client-secret";
 
+mod support;
+use support::Killed;
+
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-serve");
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
-    }
-    p
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    support::tmp_in("cli-serve", name)
 }
 
 fn mlm(bc: &StandIn) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mlm"));
-    c.env("BIGCOMMERCE_API_BASE", bc.base_url())
-        .env("BIGCOMMERCE_STORE_HASH", "s1")
-        .env("BIGCOMMERCE_ACCESS_TOKEN", "t1")
-        .env("BIGCOMMERCE_CLIENT_SECRET", SECRET);
-    c
+    support::mlm_for(bc, SECRET)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

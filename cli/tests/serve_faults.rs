@@ -10,7 +10,7 @@ use mlm_ledger::port::Store;
 use mlm_store_sqlite::SqliteStore;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,32 +19,16 @@ const SECRET: &str = "faults-test-client-secret";
 /// Orders in the store; every round sends the next ones.
 const ORDERS: i64 = 3000;
 
+mod support;
+use support::Killed as Server;
+
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-serve-faults");
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    for suffix in ["", "-wal", "-shm", ".token-key"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
-    }
-    p
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    support::tmp_in("cli-serve-faults", name)
 }
 
 fn mlm(bc: &StandIn) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mlm"));
-    c.env("BIGCOMMERCE_API_BASE", bc.base_url())
-        .env("BIGCOMMERCE_STORE_HASH", "s1")
-        .env("BIGCOMMERCE_ACCESS_TOKEN", "t1")
-        .env("BIGCOMMERCE_CLIENT_SECRET", SECRET)
-        .env("RUST_LOG", "warn");
+    let mut c = support::mlm_for(bc, SECRET);
+    c.env("RUST_LOG", "warn");
     c
 }
 
