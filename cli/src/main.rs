@@ -330,7 +330,7 @@ fn load_into(path: &Path, data: &Data) -> Result<(), Result<Invalid, anyhow::Err
     let file = path.display().to_string();
     // What `Ledger::load_scenario` does, order by order, with a progress bar on a terminal.
     block_on(ledger.seed(&scenario)).map_err(|e| ledger_err(&file, e))?;
-    let snaps = mlm_ledger::service::snapshots(&scenario);
+    let snaps = mlm_ledger::load::snapshots(&scenario);
     let bar = ProgressBar::new(snaps.len() as u64)
         .with_style(ProgressStyle::with_template("loading orders {pos}/{len} {bar:30} {elapsed}").expect("template"));
     let applied = block_on(async {

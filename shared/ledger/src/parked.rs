@@ -2,9 +2,9 @@
 //! for a closed period into the open one, or dismiss the entry. Both are recorded with who and
 //! when; nothing parked is ever dropped silently.
 
+use crate::freshness::open_from;
 use crate::model::*;
 use crate::port::Store;
-use crate::reconcile::open_from;
 use crate::service::{versions, Applied, Ledger, LedgerError};
 use serde::{Deserialize, Serialize};
 

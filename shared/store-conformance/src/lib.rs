@@ -320,7 +320,7 @@ pub async fn replay_equals_simulate<S: Store>(s: S, seed_: u64, n: usize, orders
     let sc = generate(&Params { distributors: n, orders, seed: seed_, months: 2, refund_percent: 15 });
     let ledger = Ledger::new(s);
     ledger.seed(&sc).await.unwrap();
-    let full = mlm_ledger::service::snapshots(&sc);
+    let full = mlm_ledger::load::snapshots(&sc);
     // Events: each order delivered three times, each refund once; BigCommerce's truth at an
     // event includes the refunds whose own event has already happened.
     #[derive(Clone, Copy)]
@@ -375,7 +375,7 @@ pub async fn duplicates_are_no_ops<S: Store>(s: S) {
     let sc = generate(&Params { distributors: 10, orders: 20, seed: 3, months: 1, refund_percent: 0 });
     let ledger = Ledger::new(s);
     ledger.seed(&sc).await.unwrap();
-    let snap = &mlm_ledger::service::snapshots(&sc)[0];
+    let snap = &mlm_ledger::load::snapshots(&sc)[0];
     assert!(matches!(ledger.apply_order(snap).await.unwrap(), Applied::Written { version: 1, .. }));
     let before = ledger.store.order(snap.id).await.unwrap();
     assert_eq!(ledger.apply_order(snap).await.unwrap(), Applied::Unchanged);
@@ -516,7 +516,7 @@ pub async fn racing_writers_converge<S: Store + 'static>(s: S) {
     let sc = generate(&Params { distributors: 10, orders: 20, seed: 5, months: 1, refund_percent: 0 });
     let inner = Arc::new(s);
     Ledger::new(inner.clone()).seed(&sc).await.unwrap();
-    let snap = mlm_ledger::service::snapshots(&sc)
+    let snap = mlm_ledger::load::snapshots(&sc)
         .into_iter()
         .find(|o| o.buyer.as_deref().is_some_and(|b| b.starts_with('D')))
         .unwrap();

@@ -55,7 +55,7 @@ pub async fn lived_months_equal_simulate<S: Store>(s: S, seed: u64, n: usize, or
     let kind = sc.plan.period;
     let ledger = Ledger::new(s);
     ledger.seed(&sc).await.unwrap();
-    let full = mlm_ledger::service::snapshots(&sc);
+    let full = mlm_ledger::load::snapshots(&sc);
     let expected = simulated(sc);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut happened: Vec<Vec<bool>> = full.iter().map(|o| vec![false; o.refunds.len()]).collect();

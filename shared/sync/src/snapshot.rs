@@ -204,7 +204,7 @@ pub fn order_snapshot(
         refunds,
         status,
         // Seconds only: two changes within one second compare equal, and then the refunds
-        // already recorded still tell an older snapshot (`mlm_ledger::reconcile::staler`).
+        // already recorded still tell an older snapshot (`mlm_ledger::freshness::staler`).
         modified_at: rfc2822_to_unix_nanos(&o.date_modified).ok(),
     })
 }
